@@ -1,0 +1,1 @@
+"""The ETL program: read -> segment -> embed -> label -> load into the DuckDB warehouse."""

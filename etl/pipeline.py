@@ -1,0 +1,249 @@
+"""One ETL run: read -> segment -> embed -> label -> load, incremental by content hash.
+
+Unchanged documents are skipped, changed ones replace their old rows, and segments whose
+text did not change keep their stored vectors. The whole run works on a private copy of
+the warehouse that is swapped in at the end (warehouse.store.write_session), so a run
+killed at any moment leaves the previous state intact and readers are never blocked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from etl import load
+from etl.attribution import attribute, reported_agreements
+from etl.embed import Embedder, get_embedder
+from etl.labels import Labeller
+from etl.model import NEWS, Document, Reject, Segment
+from etl.read import iter_files, read_file
+from etl.segment import segment_document
+from etl.speakers import SpeakerResolver, speaker_id
+from etl.taxonomy import Taxonomy, load_taxonomy
+from warehouse.store import etl_lock, write_session
+
+log = logging.getLogger("stance.etl")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_RUNNING = 0, 1, 2, 3, 75
+
+
+@dataclass
+class Settings:
+    model: str | None = None  # sentence-transformers name or path; None = bundled all-MiniLM-L6-v2
+    taxonomy: str | Path | None = None
+    aliases: str | Path | None = None
+    label_models: str | Path | None = None  # directory from `stance train`; None = shipped defaults
+
+
+@dataclass
+class RunSummary:
+    inputs: list[str]
+    run_id: int | None = None
+    status: str = "running"
+    added: int = 0
+    replaced: int = 0
+    skipped: int = 0
+    segments: int = 0
+    embedded: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "ok_with_rejects": EXIT_REJECTS}.get(self.status, EXIT_FAILED)
+
+    def line(self) -> str:
+        return (f"run {self.run_id}: {self.status}: {self.added} added, {self.replaced} replaced, "
+                f"{self.skipped} unchanged, {self.rejected} rejected; {self.segments} segments, "
+                f"{self.embedded} embedded")
+
+
+@dataclass
+class Stages:
+    """What a run needs besides the warehouse: loaded once, reused for every document."""
+
+    embedder: Embedder
+    taxonomy: Taxonomy
+    labeller: Labeller
+    resolver: SpeakerResolver
+
+    @classmethod
+    def load(cls, settings: Settings, known_speakers: Iterable[str] = ()) -> Stages:
+        embedder = get_embedder(settings.model)
+        taxonomy = load_taxonomy(settings.taxonomy)
+        return cls(embedder, taxonomy, Labeller(taxonomy, embedder, settings.label_models),
+                   SpeakerResolver(settings.aliases, known=known_speakers))
+
+
+def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None) -> RunSummary:
+    """Load `inputs` into the warehouse at `db`. Raises AlreadyRunning if another run holds it."""
+    settings = settings or Settings()
+    summary = RunSummary(inputs=[str(i) for i in inputs])
+    with etl_lock(db):
+        try:
+            with write_session(db) as con:
+                summary.run_id = _start_run(con, summary)
+                stages = Stages.load(settings, load.known_speakers(con))
+                load.ensure_embeddings(con, stages.embedder.name, stages.embedder.dim)
+                _load_inputs(con, stages, summary)
+                summary.status = "ok_with_rejects" if summary.rejects else "ok"
+                _finish_run(con, summary)
+        except Exception as exc:
+            summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.error("run failed: %s", summary.error)
+            _record_failure(db, summary)
+    log.info(summary.line())
+    return summary
+
+
+def _load_inputs(con, stages: Stages, summary: RunSummary) -> None:
+    stored = load.document_hashes(con)
+    seen: dict[str, tuple[str, str]] = {}  # document_id -> (hash, file) within this run
+    for item in iter_files(summary.inputs):
+        for record in [item] if isinstance(item, Reject) else read_file(item):
+            if isinstance(record, Reject):
+                log.warning("rejected %s", record)
+                summary.rejects.append(record)
+                continue
+            _load_document(con, stages, summary, record, stored, seen)
+
+
+def _load_document(con, stages, summary, doc: Document, stored: dict, seen: dict) -> None:
+    digest = doc.content_hash
+    if doc.document_id in seen:
+        first_hash, first_file = seen[doc.document_id]
+        if first_hash != digest:
+            summary.rejects.append(Reject(doc.source_file, doc.turns[0].line if doc.turns else None,
+                                          f"source_id {doc.document_id!r} already read from {first_file} "
+                                          "with different content"))
+        return
+    seen[doc.document_id] = (digest, doc.source_file)
+    if stored.get(doc.document_id) == digest:
+        summary.skipped += 1
+        return
+    n_segments, n_embedded = process_document(con, stages, doc, summary.run_id)
+    summary.segments += n_segments
+    summary.embedded += n_embedded
+    if doc.document_id in stored:
+        summary.replaced += 1
+    else:
+        summary.added += 1
+    log.info("loaded %s (%s, %d segments)", doc.document_id, doc.kind, n_segments)
+
+
+def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[int, int]:
+    """Segment, embed, label and load one document; returns (segments, newly embedded)."""
+    context = stages.resolver.document_context([t.text for t in doc.turns])
+    turn_speakers = [stages.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
+    segments = segment_document(doc, turn_speakers)
+    reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
+    vectors, n_new = _vectors(con, stages.embedder, segments)
+    names = {s.speaker for s in segments} | set(turn_speakers) | {n for r in reported for n in (r.speaker, r.target_speaker)}
+    speakers = {n: (speaker_id(n), stages.resolver.role(n)) for n in names if n}
+    labels = _labels(stages, segments, vectors, reported, speakers)
+    for seg in segments:  # the warehouse stores speaker ids
+        seg.speaker = speakers[seg.speaker][0] if seg.speaker else None
+    load.replace_document(
+        con, doc, run_id, {sid: (name, role) for name, (sid, role) in speakers.items()},
+        [speakers[n][0] if n else None for n in turn_speakers], segments, vectors,
+        stages.embedder.name, labels,
+    )
+    return len(segments), n_new
+
+
+def _attribute_news(doc: Document, segments: list[Segment], resolver: SpeakerResolver) -> list:
+    text = doc.turns[0].text
+    spans = [(s.char_start, s.char_end) for s in segments]
+    language = doc.language or (segments[0].language if segments else None)
+    attributions = attribute(text, spans, language, resolver)
+    for seg, attr in zip(segments, attributions):
+        seg.speaker, seg.attribution = (attr.speaker, attr) if attr else (None, None)
+    return reported_agreements(text, spans, attributions, language, resolver)
+
+
+def _vectors(con, embedder: Embedder, segments: list[Segment]) -> tuple[np.ndarray, int]:
+    stored = load.stored_vectors(con, [s.segment_id for s in segments])
+    missing = [i for i, s in enumerate(segments) if s.segment_id not in stored]
+    vectors = np.zeros((len(segments), embedder.dim), dtype=np.float32)
+    for i, s in enumerate(segments):
+        if s.segment_id in stored:
+            vectors[i] = stored[s.segment_id]
+    if missing:
+        vectors[missing] = embedder.encode([segments[i].text for i in missing])
+    return vectors, len(missing)
+
+
+def _labels(stages: Stages, segments, vectors, reported, speakers) -> dict[str, list]:
+    topics = stages.labeller.topics(segments, vectors)
+    stances = stages.labeller.stances(segments, vectors, topics)
+    return {
+        "topic_labels": topics,
+        "stance_labels": stances,
+        "agreement_labels": _reply_agreements(stages, segments, vectors, speakers)
+        + _reported_rows(segments, reported, speakers),
+    }
+
+
+def _reply_agreements(stages: Stages, segments: list[Segment], vectors, speakers) -> list[dict]:
+    """One agreement label per replying turn: its first segment toward the segment it answers."""
+    index = {s.segment_id: i for i, s in enumerate(segments)}
+    firsts = [i for i, s in enumerate(segments)
+              if s.reply_to and (i == 0 or segments[i - 1].turn_index != s.turn_index)]
+    if not firsts:
+        return []
+    targets = [index[segments[i].reply_to] for i in firsts]
+    labels = stages.labeller.agreements([segments[i] for i in firsts], [segments[j] for j in targets],
+                                        vectors[firsts], vectors[targets])
+    return [
+        {"segment_id": a.segment_id, "kind": "reply", "target_segment_id": a.target_segment_id,
+         "speaker_id": speakers[segments[i].speaker][0], "target_speaker_id": speakers[segments[j].speaker][0],
+         "label": a.label, "score": a.score, "model": a.model, "method": a.method, "evidence": None}
+        for a, i, j in zip(labels, firsts, targets)
+    ]
+
+
+def _reported_rows(segments: list[Segment], reported, speakers) -> list[dict]:
+    return [
+        {"segment_id": segments[r.span_index].segment_id, "kind": "reported", "target_segment_id": None,
+         "speaker_id": speakers[r.speaker][0], "target_speaker_id": speakers[r.target_speaker][0],
+         "label": r.label, "score": r.score, "model": "attribution-rules", "method": "reported-speech",
+         "evidence": r.evidence}
+        for r in reported
+    ]
+
+
+def _start_run(con, summary: RunSummary) -> int:
+    return con.execute(
+        "INSERT INTO etl_runs (started_at, status, inputs) VALUES (?, 'running', ?) RETURNING run_id",
+        [dt.datetime.now(), summary.inputs],
+    ).fetchone()[0]
+
+
+def _finish_run(con, summary: RunSummary) -> None:
+    load.record_rejects(con, summary.run_id, summary.rejects)
+    con.execute(
+        """UPDATE etl_runs SET ended_at = ?, status = ?, added = ?, replaced = ?, skipped = ?,
+                               rejected = ?, segments = ?, embedded = ?, error = ?
+           WHERE run_id = ?""",
+        [dt.datetime.now(), summary.status, summary.added, summary.replaced, summary.skipped,
+         summary.rejected, summary.segments, summary.embedded, summary.error, summary.run_id],
+    )
+
+
+def _record_failure(db, summary: RunSummary) -> None:
+    """A failed run loads nothing, but its row and rejects are kept for the Runs page."""
+    try:
+        with write_session(db) as con:
+            summary.run_id = _start_run(con, summary)
+            summary.added = summary.replaced = summary.segments = summary.embedded = 0
+            _finish_run(con, summary)
+    except Exception as exc:  # the warehouse itself is unusable; the log line is all we can give
+        log.error("could not record the failed run: %s", exc)

@@ -1,0 +1,82 @@
+"""`stance relabel`: new label models over the stored segments and vectors (no re-embedding)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from etl import load
+from etl.embed import get_embedder
+from etl.labels import Labeller
+from etl.model import Segment
+from etl.taxonomy import load_taxonomy
+from warehouse.store import etl_lock, write_session
+
+CHUNK = 5000
+_COLUMNS = "s.segment_id, s.document_id, s.seq, s.turn_index, s.speaker_id, s.text, s.char_start, s.char_end, s.language, s.reply_to"
+
+
+def relabel_warehouse(db: str | Path, settings) -> dict[str, int]:
+    """Replace model labels (topic, stance, reply agreement); human corrections are untouched."""
+    with etl_lock(db), write_session(db) as con:
+        model = load.setting(con, "embedding_model")
+        embedder = get_embedder(settings.model or model)
+        labeller = Labeller(load_taxonomy(settings.taxonomy), embedder, settings.label_models)
+        for table in ("topic_labels", "stance_labels"):
+            con.execute(f"DELETE FROM {table}")
+        con.execute("DELETE FROM agreement_labels WHERE kind = 'reply'")
+        counts = {"segments": 0, "topic_labels": 0, "stance_labels": 0, "agreement_labels": 0}
+        offset = 0
+        while batch := _batch(con, offset):
+            segments, vectors = batch
+            _relabel(con, labeller, segments, vectors, counts)
+            offset += len(segments)
+        return counts
+
+
+def _batch(con, offset: int):
+    rows = con.execute(
+        f"""SELECT {_COLUMNS}, e.vector,
+                   s.seq = min(s.seq) OVER (PARTITION BY s.document_id, s.turn_index) AS first_of_turn
+            FROM segments s JOIN embeddings e USING (segment_id)
+            ORDER BY s.document_id, s.seq LIMIT ? OFFSET ?""", [CHUNK, offset]).fetchall()
+    if not rows:
+        return None
+    segments = [Segment(*r[:8], language=r[8], reply_to=r[9]) for r in rows]
+    for seg, row in zip(segments, rows):
+        seg.first_of_turn = row[11]
+    return segments, np.asarray([r[10] for r in rows], dtype=np.float32)
+
+
+def _relabel(con, labeller: Labeller, segments: list[Segment], vectors: np.ndarray, counts: dict) -> None:
+    topics = labeller.topics(segments, vectors)
+    stances = labeller.stances(segments, vectors, topics)
+    replies = _reply_pairs(con, segments)
+    agreements = []
+    if replies:
+        idx, targets, target_vecs = zip(*replies)
+        labels = labeller.agreements([segments[i] for i in idx], list(targets),
+                                     vectors[list(idx)], np.asarray(target_vecs, dtype=np.float32))
+        agreements = [
+            {"segment_id": a.segment_id, "kind": "reply", "target_segment_id": a.target_segment_id,
+             "speaker_id": segments[i].speaker, "target_speaker_id": t.speaker, "label": a.label,
+             "score": a.score, "model": a.model, "method": a.method, "evidence": None}
+            for a, i, t in zip(labels, idx, targets)
+        ]
+    for table, rows in (("topic_labels", topics), ("stance_labels", stances), ("agreement_labels", agreements)):
+        load._insert(con, table, [r if isinstance(r, dict) else r.__dict__ for r in rows])
+        counts[table] += len(rows)
+    counts["segments"] += len(segments)
+
+
+def _reply_pairs(con, segments: list[Segment]):
+    """(index, target segment, target vector) for the first segment of each replying turn."""
+    firsts = [i for i, s in enumerate(segments) if s.reply_to and s.first_of_turn]
+    if not firsts:
+        return []
+    wanted = [segments[i].reply_to for i in firsts]
+    rows = con.execute(
+        f"""SELECT {_COLUMNS}, e.vector FROM segments s JOIN embeddings e USING (segment_id)
+            WHERE s.segment_id IN (SELECT unnest(?))""", [wanted]).fetchall()
+    by_id = {r[0]: (Segment(*r[:8], language=r[8], reply_to=r[9]), r[10]) for r in rows}
+    return [(i, *by_id[segments[i].reply_to]) for i in firsts if segments[i].reply_to in by_id]

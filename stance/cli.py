@@ -1,0 +1,225 @@
+"""The `stance` command: each subcommand is a thin wrapper over a library function."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from stance.config import ConfigError, load_config
+
+EXIT_CODES = """Exit codes: 0 success; 3 success, but some records were rejected (see the rejects
+table); 1 failure (nothing from this run was loaded); 2 usage error; 75 another run
+is already working on this warehouse (nothing was touched)."""
+
+
+class Context:
+    def __init__(self, config_path):
+        try:
+            self.config = load_config(config_path)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def db(self, value: str | None) -> str:
+        return value or self.config.db
+
+    def settings(self, **overrides):
+        from etl.pipeline import Settings
+
+        cfg = self.config
+        values = {"model": cfg.model, "taxonomy": cfg.taxonomy, "aliases": cfg.aliases,
+                  "label_models": cfg.label_models}
+        values.update({k: v for k, v in overrides.items() if v})
+        return Settings(**values)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="stance.toml to read settings from.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every document loaded.")
+@click.version_option(package_name="stance")
+@click.pass_context
+def cli(ctx, config_path, verbose):
+    """Who said what about immigration, elections and regulation, with what stance."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("stance").setLevel(logging.INFO)
+    ctx.obj = Context(config_path)
+
+
+db_option = click.option("--db", help="Warehouse file (default: from config, else stance.duckdb).")
+model_option = click.option("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled).")
+
+
+@cli.command(epilog=EXIT_CODES)
+@db_option
+@model_option
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Topic taxonomy YAML.")
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Speaker alias YAML, merged on the bundled one.")
+@click.option("--labels", "label_models", type=click.Path(exists=True, file_okay=False), help="Label models from `stance train`.")
+@click.option("--inbox", type=click.Path(file_okay=False), help="Load new files from this folder, then move each to done/ or failed/.")
+@click.argument("inputs", nargs=-1, type=click.Path())
+@click.pass_obj
+def etl(obj: Context, db, model, taxonomy, aliases, label_models, inbox, inputs):
+    """Load transcripts and news (files or folders) into the warehouse."""
+    from etl.pipeline import EXIT_RUNNING, run_etl
+    from warehouse.store import AlreadyRunning
+
+    files = _inbox_files(Path(inbox)) if inbox else list(inputs)
+    if not files:
+        raise click.UsageError("nothing to load: give INPUT files/folders or --inbox DIR")
+    try:
+        summary = run_etl(obj.db(db), files, obj.settings(model=model, taxonomy=taxonomy, aliases=aliases,
+                                                          label_models=label_models))
+    except AlreadyRunning as exc:
+        click.echo(f"stance etl: {exc}", err=True)
+        sys.exit(EXIT_RUNNING)
+    for reject in summary.rejects:
+        click.echo(f"rejected: {reject}", err=True)
+    if summary.error:
+        click.echo(f"stance etl: failed: {summary.error}", err=True)
+    if inbox:
+        _file_away(Path(inbox), files, summary)
+    click.echo(summary.line())
+    sys.exit(summary.exit_code)
+
+
+def _inbox_files(inbox: Path) -> list[str]:
+    inbox.mkdir(parents=True, exist_ok=True)
+    return sorted(str(p) for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _file_away(inbox: Path, files: list[str], summary) -> None:
+    """Files with any rejected record go to failed/ for a person to look at; the rest to done/."""
+    bad = {Path(r.file).resolve() for r in summary.rejects}
+    for name in files:
+        path = Path(name)
+        dest = inbox / ("failed" if summary.status == "failed" or path.resolve() in bad else "done")
+        dest.mkdir(exist_ok=True)
+        shutil.move(str(path), dest / path.name)
+
+
+@cli.command()
+@db_option
+@click.option("--host", help="Address to bind (default 127.0.0.1; others need authentication configured).")
+@click.option("--port", type=int, help="Port (default 8050).")
+@click.option("--debug", is_flag=True, help="Dash debug mode (reloads on code changes).")
+@click.pass_obj
+def dashboard(obj: Context, db, host, port, debug):
+    """Serve the dashboard for a warehouse."""
+    from dashboard.app import serve
+
+    conf = obj.config.dashboard
+    try:
+        serve(obj.db(db), host=host or conf.get("host", "127.0.0.1"), port=port or int(conf.get("port", 8050)), debug=debug)
+    except (FileNotFoundError, PermissionError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.option("--db", default="stance-demo.duckdb", show_default=True, help="Where to build the demo warehouse.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only build the warehouse.")
+@click.pass_obj
+def demo(obj: Context, db, host, port, no_serve):
+    """Build a warehouse from the bundled (fictional) demo corpus and serve the dashboard."""
+    from importlib import resources
+
+    from etl.pipeline import run_etl
+
+    corpus = resources.files("stance") / "demo"
+    summary = run_etl(db, [str(corpus)], obj.settings())
+    click.echo(summary.line())
+    if summary.status == "failed":
+        raise click.ClickException(summary.error or "demo build failed")
+    if not no_serve:
+        from dashboard.app import serve
+
+        click.echo(f"Dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+        serve(db, host=host, port=port)
+
+
+@cli.command()
+@db_option
+@click.pass_obj
+def check(obj: Context, db):
+    """Integrity check: no orphan rows, counts consistent. Exit 1 on any problem."""
+    from warehouse.check import check_warehouse
+
+    problems = check_warehouse(obj.db(db))
+    for p in problems:
+        click.echo(f"problem: {p}", err=True)
+    click.echo("ok" if not problems else f"{len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
+@click.argument("task", type=click.Choice(["topic", "stance", "agreement"]))
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for the trained model.")
+@model_option
+@click.pass_obj
+def train(obj: Context, task, csv_file, out, model):
+    """Train a TASK model from a labelled CSV (see README for columns)."""
+    from etl.embed import get_embedder
+    from etl.labels.training import train as train_model
+
+    summary = _label_call(train_model, task, csv_file, out, get_embedder(model or obj.config.model))
+    click.echo(json.dumps(summary, indent=2, default=str))
+
+
+@cli.command("eval")
+@click.argument("task", type=click.Choice(["topic", "stance", "agreement"]))
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Model dir (default: shipped).")
+@click.pass_obj
+def evaluate(obj: Context, task, csv_file, model_dir):
+    """Evaluate a TASK model on a labelled CSV; prints one JSON object."""
+    from etl.embed import get_embedder
+    from etl.labels.training import evaluate as evaluate_model
+
+    click.echo(json.dumps(_label_call(evaluate_model, task, csv_file, model_dir, get_embedder(obj.config.model))))
+
+
+def _label_call(fn, *args):
+    try:
+        return fn(*args)
+    except (ValueError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@db_option
+@click.option("--model", "label_models", type=click.Path(exists=True, file_okay=False), help="Label models from `stance train`.")
+@click.pass_obj
+def relabel(obj: Context, db, label_models):
+    """Re-label the warehouse with (new) label models, without re-embedding."""
+    from etl.relabel import relabel_warehouse
+    from warehouse.store import AlreadyRunning
+
+    try:
+        counts = relabel_warehouse(obj.db(db), obj.settings(label_models=label_models))
+    except AlreadyRunning as exc:
+        click.echo(f"stance relabel: {exc}", err=True)
+        sys.exit(75)
+    click.echo(json.dumps(counts))
+
+
+@cli.command("export-corrections")
+@db_option
+@click.argument("task", type=click.Choice(["topic", "stance", "agreement"]))
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-", help="CSV file (default: stdout).")
+@click.pass_obj
+def export_corrections(obj: Context, db, task, out):
+    """Write human corrections as a training CSV for `stance train`."""
+    from warehouse.corrections import export_training_csv
+
+    n = export_training_csv(obj.db(db), task, out)
+    click.echo(f"{n} rows", err=True)
+
+
+def main() -> None:
+    cli(prog_name="stance")

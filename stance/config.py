@@ -1,0 +1,72 @@
+"""Settings from stance.toml, the environment and the command line (later ones win).
+
+    # stance.toml (found via --config, $STANCE_CONFIG, or ./stance.toml)
+    db = "stance.duckdb"
+    model = "all-MiniLM-L6-v2"       # or a path to any sentence-transformers model
+    taxonomy = "my-topics.yaml"      # default: the bundled etl/taxonomy.yaml
+    aliases = "my-aliases.yaml"      # merged on top of the bundled etl/aliases.yaml
+    label_models = "models/"         # from `stance train`; default: the shipped models
+
+    [dashboard]
+    host = "127.0.0.1"
+    port = 8050
+
+Environment: STANCE_DB, STANCE_MODEL, STANCE_TAXONOMY, STANCE_ALIASES, STANCE_LABEL_MODELS.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class Config:
+    db: str = "stance.duckdb"
+    model: str | None = None
+    taxonomy: str | None = None
+    aliases: str | None = None
+    label_models: str | None = None
+    dashboard: dict = field(default_factory=lambda: {"host": "127.0.0.1", "port": 8050})
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    path = path or os.environ.get("STANCE_CONFIG") or ("stance.toml" if Path("stance.toml").exists() else None)
+    cfg = Config()
+    if path:
+        _apply_file(cfg, Path(path))
+    for f in fields(cfg):
+        value = os.environ.get(f"STANCE_{f.name.upper()}")
+        if value and f.name != "dashboard":
+            setattr(cfg, f.name, value)
+    return cfg
+
+
+def _apply_file(cfg: Config, path: Path) -> None:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    known = {f.name for f in fields(cfg)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    for key, value in raw.items():
+        if key == "dashboard":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [dashboard] must be a table")
+            cfg.dashboard.update(value)
+        elif not isinstance(value, str):
+            raise ConfigError(f"{path}: '{key}' must be a string")
+        else:
+            # relative paths in the file are relative to the file
+            resolved = path.parent / value
+            is_path = key != "model" or resolved.exists()
+            setattr(cfg, key, str(resolved) if is_path and not Path(value).is_absolute() else value)

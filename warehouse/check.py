@@ -1,0 +1,63 @@
+"""`stance check`: integrity of a warehouse file (what a killed or buggy run could break)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse.store import SCHEMA_VERSION, connect_read
+
+CHECKS = {
+    "segments without a document":
+        "SELECT count(*) FROM segments s ANTI JOIN documents d USING (document_id)",
+    "turns without a document":
+        "SELECT count(*) FROM turns t ANTI JOIN documents d USING (document_id)",
+    "documents without turns":
+        "SELECT count(*) FROM documents d ANTI JOIN turns t USING (document_id)",
+    "embeddings without a segment":
+        "SELECT count(*) FROM embeddings e ANTI JOIN segments s USING (segment_id)",
+    "segments without an embedding":
+        "SELECT count(*) FROM segments s ANTI JOIN embeddings e USING (segment_id)",
+    "topic labels without a segment":
+        "SELECT count(*) FROM topic_labels l ANTI JOIN segments s USING (segment_id)",
+    "segments without topic scores":
+        "SELECT count(*) FROM segments s ANTI JOIN topic_labels l USING (segment_id)",
+    "stance labels without a segment":
+        "SELECT count(*) FROM stance_labels l ANTI JOIN segments s USING (segment_id)",
+    "agreement labels without a segment":
+        "SELECT count(*) FROM agreement_labels l ANTI JOIN segments s USING (segment_id)",
+    "replies pointing at a missing segment":
+        "SELECT count(*) FROM segments s WHERE reply_to IS NOT NULL AND reply_to NOT IN (SELECT segment_id FROM segments)",
+    "segments attributed to an unknown speaker":
+        "SELECT count(*) FROM segments s WHERE speaker_id IS NOT NULL AND speaker_id NOT IN (SELECT speaker_id FROM speakers)",
+    "segment offsets outside their turn":
+        """SELECT count(*) FROM segments s JOIN turns t
+             ON t.document_id = s.document_id AND t.turn_index = coalesce(s.turn_index, 0)
+           WHERE s.char_start < 0 OR s.char_end > length(t.text) OR s.char_start >= s.char_end""",
+    "runs still marked running":
+        "SELECT count(*) FROM etl_runs WHERE status = 'running'",
+    "duplicate documents":
+        "SELECT count(*) - count(DISTINCT document_id) FROM documents",
+}
+
+
+def check_warehouse(db: str | Path) -> list[str]:
+    """Problems found, as one-line descriptions; empty when the warehouse is sound."""
+    try:
+        con = connect_read(db)
+    except Exception as exc:
+        return [f"{db}: cannot open ({exc})"]
+    try:
+        version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+        problems = [] if version == SCHEMA_VERSION else [f"schema version {version}, expected {SCHEMA_VERSION}"]
+        has_embeddings = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'embeddings'").fetchone()[0]
+        for name, sql in CHECKS.items():
+            if "embeddings" in sql and not has_embeddings:
+                continue
+            n = con.execute(sql).fetchone()[0]
+            if n:
+                problems.append(f"{n} {name}")
+        for view in ("statements", "agreements"):
+            con.execute(f"SELECT count(*) FROM {view}").fetchone()
+        return problems
+    finally:
+        con.close()
