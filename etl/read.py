@@ -280,7 +280,7 @@ def _conversation_file(path: Path, fmt: str, turns: list[Turn], meta: dict[str, 
         published = None
     return Document(
         document_id=path.stem, kind=CONVERSATION, source_file=str(path), format=fmt,
-        title=meta.get("title") or path.stem.replace("_", " ").replace("-", " "),
+        title=meta.get("title") or re.sub(r"[_\-\s]*\d{4}-\d{2}-\d{2}", "", path.stem).replace("_", " ").strip(),
         url=meta.get("source") or meta.get("url"), published=published, turns=turns,
     )
 

@@ -131,7 +131,8 @@ def demo(obj: Context, db, host, port, no_serve):
     from etl.pipeline import run_etl
 
     corpus = resources.files("stance") / "demo"
-    summary = run_etl(db, [str(corpus)], obj.settings())
+    files = sorted(str(p) for p in corpus.iterdir() if p.name.endswith((".jsonl", ".txt", ".vtt")))
+    summary = run_etl(db, files, obj.settings())
     click.echo(summary.line())
     if summary.status == "failed":
         raise click.ClickException(summary.error or "demo build failed")
