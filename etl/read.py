@@ -86,13 +86,7 @@ def _decoded_lines(path: Path) -> list[tuple[int, str | Reject]]:
         raise FileError("binary file (contains NUL bytes); expected text")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    encoding = "utf-8"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        guess = from_bytes(data).best()
-        if guess is not None and guess.encoding.replace("_", "-") not in ("utf-8", "ascii"):
-            encoding = guess.encoding
+    encoding = _encoding(data)
     out: list[tuple[int, str | Reject]] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if len(raw) > MAX_LINE_BYTES:
@@ -107,6 +101,25 @@ def _decoded_lines(path: Path) -> list[tuple[int, str | Reject]]:
     return out
 
 
+def _encoding(data: bytes) -> str:
+    """UTF-8 unless no line with non-ASCII bytes decodes as UTF-8 (a legacy file such as cp1252).
+
+    Deciding per file, not per line, keeps one bad line from turning a UTF-8 file into mojibake.
+    """
+    valid = invalid = 0
+    for raw in data.split(b"\n"):
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+                valid += 1
+            except UnicodeDecodeError:
+                invalid += 1
+    if valid or not invalid:
+        return "utf-8"
+    guess = from_bytes(data).best()
+    return guess.encoding if guess is not None else "cp1252"
+
+
 # ---------------------------------------------------------------- format detection
 
 _TIMING = re.compile(r"^\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}")
@@ -118,7 +131,7 @@ def detect_format(lines: list[tuple[int, str | Reject]]) -> str:
     if not text:
         raise FileError("no readable text (every line is invalid)")
     first = text[0]
-    if first.startswith("{"):
+    if first.startswith("{") or sum(t.startswith("{") for t in text[:50]) >= min(len(text[:50]), 2) / 2:
         return "jsonl"
     if first.lstrip("\ufeff").startswith("WEBVTT"):
         return "vtt"
