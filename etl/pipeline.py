@@ -141,7 +141,7 @@ def _load_document(con, stages, summary, doc: Document, stored: dict, seen: dict
 
 def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[int, int]:
     """Segment, embed, label and load one document; returns (segments, newly embedded)."""
-    context = stages.resolver.document_context([t.text for t in doc.turns])
+    context = stages.resolver.document_context([doc.title or "", *(t.text for t in doc.turns)], doc.published)
     turn_speakers = [stages.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
     segments = segment_document(doc, turn_speakers)
     reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
