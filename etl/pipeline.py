@@ -143,6 +143,7 @@ def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[i
     """Segment, embed, label and load one document; returns (segments, newly embedded)."""
     context = stages.resolver.document_context([doc.title or "", *(t.text for t in doc.turns)], doc.published)
     turn_speakers = [stages.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
+    stages.resolver.learn(n for n in turn_speakers if n)
     segments = segment_document(doc, turn_speakers)
     reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
     vectors, n_new = _vectors(con, stages.embedder, segments)

@@ -301,7 +301,7 @@ NON_PERSON_WORDS = frozenset(
     "commission council association union institute foundation center centre office agency bureau bank "
     "fund group company corp corporation inc ltd llc news times post journal today press review magazine "
     "tribune herald daily mirror guardian telegraph examiner network media capital markets street avenue "
-    "city county state states kingdom republic island islands america africa asia europe european nations "
+    "city port harbor harbour river lake mount valley county state states kingdom republic island islands america africa asia europe european nations "
     "forum policy administration government airlines motors technologies platform spaces social twitter "
     "tesla google microsoft apple amazon meta openai reuters encyclopedia britannica east west north south "
     "army navy police federal national international economist intelligence unit debrief algorithm "
@@ -355,14 +355,28 @@ class SpeakerResolver:
         self._index: dict[str, str] = {}
         self._descriptors: dict[str, list[str]] = {}
         self._build_index()
-        for name in known:
-            if name and name.strip() and name_key(name) not in self._index:
-                self._index[name_key(name)] = name.strip()
+        self._add_known(known)
         self._generic = {name_key(label): name for name, labels in self.book.generic.items() for label in labels}
         self._not_speakers = {name_key(label) for label in self.book.not_speakers}
+        self._refresh()
+
+    def _add_known(self, names: Iterable[str]) -> bool:
+        added = False
+        for name in names:
+            if name and name.strip() and name_key(name) not in self._index:
+                self._index[name_key(name)] = name.strip()
+                added = True
+        return added
+
+    def _refresh(self) -> None:
         self._names = set(self._index.values())
         self._surnames = self._surname_index()
         self._pattern = _mention_pattern(self._index)
+
+    def learn(self, names: Iterable[str]) -> None:
+        """Add canonical names met while loading (e.g. transcript speakers) for cross-document linking."""
+        if self._add_known(names):
+            self._refresh()
 
     def _build_index(self) -> None:
         for person in self.book.people.values():
@@ -527,6 +541,9 @@ class SpeakerResolver:
         known = next((n for n in range(len(keys), 0, -1) if self._lookup(" ".join(keys[:n]))), 0)
         if known:  # 'President Biden Announces New Actions': the name is the known part
             words, keys = words[:known], keys[:known]
+        else:  # 'Billionaire Marcus Okafor said': a known name at the end of the run
+            lead = next((i for i in range(1, len(keys)) if self._lookup(" ".join(keys[i:]))), 0)
+            words, keys = words[lead:], keys[lead:]
         words_in = {w for k in keys for w in k.split()}
         if words_in & NON_PERSON_WORDS or any(w.group().isupper() and "." not in w.group() for w in words):
             return _ORGANISATION  # 'Supreme Court', 'BMO Capital Markets'

@@ -132,7 +132,9 @@ def demo(obj: Context, db, host, port, no_serve):
 
     corpus = resources.files("stance") / "demo"
     files = sorted(str(p) for p in corpus.iterdir() if p.name.endswith((".jsonl", ".txt", ".vtt")))
-    summary = run_etl(db, files, obj.settings())
+    settings = obj.settings()
+    settings.aliases = settings.aliases or str(corpus / "aliases.yaml")  # the fictional cast's spellings
+    summary = run_etl(db, files, settings)
     click.echo(summary.line())
     if summary.status == "failed":
         raise click.ClickException(summary.error or "demo build failed")
