@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import shared_file
+from conftest import jsonl, shared_file
 from etl.pipeline import run_etl
 
 SEED = ("seeds", "alkhaleej_trump_musk_x_spaces_2024.txt")
@@ -62,6 +62,8 @@ def test_one_person_is_one_speaker_across_debates_and_news(corpora_warehouse, qu
         same = [n for n in names if surname.lower() in n.lower().split()]
         assert same == [person], same
     # the 2016 surname-only labels and the 2024 full names meet in one speaker
-    docs = query(db, """SELECT count(DISTINCT document_id) FROM statements
-                        WHERE speaker = 'Donald Trump' AND kind = 'conversation'""")[0][0]
-    assert docs >= 6
+    labelled = {r["source_id"] for f in ("transcripts_debates_2016_kaggle_cc0.jsonl", "transcripts_debates_2024.jsonl")
+                for r in jsonl(shared_file("corpora", f)) if r["speaker"] in ("Trump", "Donald Trump")}
+    docs = {d for (d,) in query(db, """SELECT DISTINCT document_id FROM statements
+                                       WHERE speaker = 'Donald Trump' AND kind = 'conversation'""")}
+    assert docs == labelled and len(docs) == 5
