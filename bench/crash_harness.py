@@ -11,6 +11,7 @@ loaded exactly once, and records in = turns loaded + records rejected.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import signal
 import subprocess
@@ -27,6 +28,21 @@ from etl.model import Document, Reject  # noqa: E402
 from etl.read import iter_files, read_file  # noqa: E402
 from warehouse.check import check_warehouse  # noqa: E402
 from warehouse.store import connect_read  # noqa: E402
+
+
+def hostile_file(folder: Path) -> str:
+    """A scraper's worst day: good turns mixed with broken JSON, wrong types, bad bytes, HTML, a huge line."""
+    good = lambda i, text: json.dumps({"source_id": "hostile", "title": "Mixed", "date": "2024-07-01", "url": None,
+                                       "speaker": ["Ana Lee", "Bo Chen"][i % 2], "turn_index": i, "text": text})
+    lines = [good(0, "The border is a mess and we must fix it."), b"{broken".decode(),
+             good(1, "<script>alert('x')</script> Regulation is not the enemy."),
+             json.dumps({"source_id": "hostile", "speaker": "A", "turn_index": "one", "text": "t"}),
+             good(2, "Count every ballot, every vote matters."), "[1, 2, 3]",
+             json.dumps({"source_id": "hostile", "speaker": "A", "turn_index": 9, "text": "x" * (11 * 2**20)}),
+             good(3, "I agree with you on ballots.")]
+    path = folder / "hostile.jsonl"
+    path.write_bytes("\n".join(lines).encode() + b"\n" + b'{"source_id": "h2", "text": "caf\xe9"}\n')
+    return str(path)
 
 
 def expected(inputs: list[str]) -> tuple[dict[str, int], int]:
@@ -70,9 +86,10 @@ def main() -> int:
     args = ap.parse_args()
     inputs = args.inputs or sorted(str(p) for p in (resources.files("stance") / "demo").iterdir()
                                    if p.name.endswith((".jsonl", ".txt", ".vtt")))
-    docs, n_rejects = expected(inputs)
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="stance-crash-"))
+    inputs = [*inputs, hostile_file(work), str(work / "no-such-file.jsonl")]
+    docs, n_rejects = expected(inputs)
 
     t0 = time.perf_counter()
     full = etl(work / "timing.duckdb", inputs)
