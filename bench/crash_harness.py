@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from etl.model import Document, Reject  # noqa: E402
 from etl.read import iter_files, read_file  # noqa: E402
+from stance.demo_corpus import demo_files  # noqa: E402
 from warehouse.check import check_warehouse  # noqa: E402
 from warehouse.store import connect_read  # noqa: E402
 
@@ -84,8 +84,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--inputs", nargs="*", default=None)
     args = ap.parse_args()
-    inputs = args.inputs or sorted(str(p) for p in (resources.files("stance") / "demo").iterdir()
-                                   if p.name.endswith((".jsonl", ".txt", ".vtt")))
+    inputs = args.inputs or demo_files()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="stance-crash-"))
     inputs = [*inputs, hostile_file(work), str(work / "no-such-file.jsonl")]

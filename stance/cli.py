@@ -105,15 +105,14 @@ def _file_away(inbox: Path, files: list[str], summary) -> None:
 @db_option
 @click.option("--host", help="Address to bind (default 127.0.0.1; others need authentication configured).")
 @click.option("--port", type=int, help="Port (default 8050).")
-@click.option("--debug", is_flag=True, help="Dash debug mode (reloads on code changes).")
 @click.pass_obj
-def dashboard(obj: Context, db, host, port, debug):
+def dashboard(obj: Context, db, host, port):
     """Serve the dashboard for a warehouse."""
     from dashboard.app import serve
 
     conf = obj.config.dashboard
     try:
-        serve(obj.db(db), host=host or conf.get("host", "127.0.0.1"), port=port or int(conf.get("port", 8050)), debug=debug)
+        serve(obj.db(db), host=host or conf.get("host", "127.0.0.1"), port=port or int(conf.get("port", 8050)))
     except (FileNotFoundError, PermissionError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -126,15 +125,9 @@ def dashboard(obj: Context, db, host, port, debug):
 @click.pass_obj
 def demo(obj: Context, db, host, port, no_serve):
     """Build a warehouse from the bundled (fictional) demo corpus and serve the dashboard."""
-    from importlib import resources
+    from stance.demo_corpus import build_demo
 
-    from etl.pipeline import run_etl
-
-    corpus = resources.files("stance") / "demo"
-    files = sorted(str(p) for p in corpus.iterdir() if p.name.endswith((".jsonl", ".txt", ".vtt")))
-    settings = obj.settings()
-    settings.aliases = settings.aliases or str(corpus / "aliases.yaml")  # the fictional cast's spellings
-    summary = run_etl(db, files, settings)
+    summary = build_demo(db, obj.settings())
     click.echo(summary.line())
     if summary.status == "failed":
         raise click.ClickException(summary.error or "demo build failed")

@@ -1,0 +1,1 @@
+"""The stance dashboard: a Dash app over a warehouse file (see dashboard.app)."""

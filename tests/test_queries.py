@@ -1,0 +1,284 @@
+"""warehouse/queries.py against direct SQL on the documented views, on a small warehouse
+made by bench/make_warehouse.py; and hostile parameters that must stay parameters."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import make_warehouse  # noqa: E402
+
+from dashboard.embedding_index import EmbeddingIndex  # noqa: E402
+from warehouse import queries as q  # noqa: E402
+from warehouse.queries import Filters  # noqa: E402
+from warehouse.store import Reader  # noqa: E402
+
+HOSTILE = [
+    "'; COPY (SELECT 1) TO '/tmp/pwn.csv'; --",
+    "read_csv('/etc/passwd')",
+    "x' OR 1=1 --",
+    "%_\\",
+    "{facts}",
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("queries") / "tiny.duckdb"
+    return make_warehouse.build(path, segments=2000, embedder="random", log=lambda *_: None)
+
+
+@pytest.fixture(scope="module")
+def reader(db) -> Reader:
+    return Reader(db)
+
+
+@pytest.fixture(scope="module")
+def sql(db):
+    """sql(query, *params) -> rows, on the documented views through a plain read-only connection."""
+    con = duckdb.connect(str(db), read_only=True)
+    yield lambda text, *params: con.execute(text, list(params)).fetchall()
+    con.close()
+
+
+def one(rows):
+    return rows[0][0]
+
+
+def speakers_by_volume(sql) -> list[str]:
+    return [r[0] for r in sql("SELECT speaker_id FROM statements WHERE speaker_id IS NOT NULL "
+                              "GROUP BY 1 ORDER BY count(*) DESC, 1")]
+
+
+# --- filters ---------------------------------------------------------------------------------------
+def test_every_filter_matches_direct_sql(reader, sql):
+    first, last = one(sql("SELECT min(published) FROM documents")), one(sql("SELECT max(published) FROM documents"))
+    mid = first + (last - first) / 2
+    top = speakers_by_volume(sql)[:2]
+    cases = [
+        (Filters(), "speaker_id IS NOT NULL", []),
+        (Filters(start=mid), "speaker_id IS NOT NULL AND published >= ?", [mid]),
+        (Filters(end=mid), "speaker_id IS NOT NULL AND published <= ?", [mid]),
+        (Filters(topics=("immigration", "other")), "speaker_id IS NOT NULL AND topic IN ('immigration', 'other')", []),
+        (Filters(speakers=tuple(top)), "speaker_id IN (?, ?)", top),
+        (Filters(kind="news"), "speaker_id IS NOT NULL AND kind = 'news'", []),
+        (Filters(outlets=("Reuters",)), "speaker_id IS NOT NULL AND outlet = 'Reuters'", []),
+        (Filters(languages=("ar",)), "speaker_id IS NOT NULL AND language = 'ar'", []),
+        (Filters(min_confidence=0.7), "speaker_id IS NOT NULL AND stance_score >= 0.7", []),
+        (Filters(include_moderators=False), "speaker_id IS NOT NULL AND speaker_role IS DISTINCT FROM 'moderator'", []),
+        (Filters(include_narration=True), "TRUE", []),
+    ]
+    for f, where, params in cases:
+        expected = one(sql(f"SELECT count(*) FROM statements WHERE {where}", *params))
+        assert q.summary(reader, f)["statements"] == expected, f
+        assert expected > 0, f"the generator should produce rows for {f}"
+
+
+def test_filters_from_junk_are_harmless():
+    f = Filters.from_dict({"start": "not a date", "kind": "'; DROP", "min_confidence": "x", "topics": "a",
+                           "unknown": 1, "include_moderators": 0})
+    assert f == Filters(topics=("a",), include_moderators=False)
+    assert Filters.from_dict(Filters(start=dt.date(2024, 1, 2), topics=("x",)).to_dict()).start == dt.date(2024, 1, 2)
+
+
+# --- overview ----------------------------------------------------------------------------------------
+def test_speaker_topic_matrix_counts(reader, sql):
+    rows = q.speaker_topic_matrix(reader, Filters(), top_speakers=1000)
+    assert sum(r["n"] for r in rows) == one(sql("SELECT count(*) FROM statements WHERE speaker_id IS NOT NULL"))
+    cell = max(rows, key=lambda r: r["n"])
+    favor, against, n = sql("""SELECT count(*) FILTER (WHERE stance = 'favor'), count(*) FILTER (WHERE stance = 'against'),
+                                      count(*) FROM statements WHERE speaker_id = ? AND topic = ?""",
+                            cell["speaker_id"], cell["topic"])[0]
+    assert (cell["favor"], cell["against"], cell["n"]) == (favor, against, n)
+    assert cell["net"] == pytest.approx((favor - against) / n)
+    top5 = q.speaker_topic_matrix(reader, Filters(), top_speakers=5)
+    assert [s for s in dict.fromkeys(r["speaker_id"] for r in top5)] == speakers_by_volume(sql)[:5]
+
+
+def test_topic_share_is_normalised_by_all_statements(reader, sql):
+    rows = q.topic_share(reader, Filters(), "quarter")
+    by_period: dict = {}
+    for r in rows:
+        by_period[r["period"]] = by_period.get(r["period"], 0) + r["share"]
+    assert all(v == pytest.approx(1.0) for v in by_period.values())
+    only = q.topic_share(reader, Filters(topics=("elections",)), "quarter")
+    assert {r["topic"] for r in only} == {"elections"}
+    r = only[0]
+    n, total = sql("""SELECT count(*) FILTER (WHERE topic = 'elections'), count(*) FROM statements
+                      WHERE speaker_id IS NOT NULL AND date_trunc('quarter', published) = ?""", r["period"])[0]
+    assert (r["n"], r["total"]) == (n, total)
+    with pytest.raises(ValueError):
+        q.topic_share(reader, Filters(), "day; DROP TABLE segments")
+
+
+def test_top_speakers_and_drilldown(reader, sql):
+    rows = q.top_speakers_by_topic(reader, Filters(), k=3)
+    first = rows[0]
+    expected = sql("""SELECT speaker_id FROM statements WHERE speaker_id IS NOT NULL AND topic = ?
+                      GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3""", first["topic"])
+    assert [r["speaker_id"] for r in rows if r["topic"] == first["topic"]] == [e[0] for e in expected]
+    listed = q.statements(reader, Filters(), speaker_id=first["speaker_id"], topic=first["topic"], limit=1000)
+    assert len(listed) == first["n"] == q.count_statements(reader, Filters(), speaker_id=first["speaker_id"],
+                                                           topic=first["topic"])
+    assert all(r["speaker_id"] == first["speaker_id"] and r["topic"] == first["topic"] and r["text"] for r in listed)
+    dates = [r["published"] for r in listed]
+    assert dates == sorted(dates, reverse=True)
+
+
+# --- speaker -------------------------------------------------------------------------------------------
+def test_speaker_queries(reader, sql):
+    who = speakers_by_volume(sql)[0]
+    info = q.speaker_info(reader, who)
+    assert info["statements"] == one(sql("SELECT count(*) FROM statements WHERE speaker_id = ?", who))
+    over_time = q.speaker_stance_over_time(reader, Filters(), who, "quarter")
+    assert sum(r["n"] for r in over_time) == info["statements"]
+    quotes = q.representative_quotes(reader, Filters(), who, per_topic=2)
+    assert quotes and all(r["text"] for r in quotes)
+    for topic in {r["topic"] for r in quotes}:
+        sims = [r["similarity"] for r in quotes if r["topic"] == topic]
+        assert len(sims) <= 2 and sims == sorted(sims, reverse=True) and all(-1 <= s <= 1.0001 for s in sims)
+    partners = q.speaker_partners(reader, Filters(), who)
+    p = partners[0]
+    assert (p["n"], p["agree"]) == sql("""SELECT count(*), count(*) FILTER (WHERE label = 'agree') FROM agreements
+                                          WHERE speaker_id = ? AND target_speaker_id = ?""", who, p["other_id"])[0]
+
+
+def test_representative_quote_is_nearest_to_centroid(reader, sql):
+    """With a sample covering all statements, the top quote maximises cosine to the mean vector."""
+    who = speakers_by_volume(sql)[3]
+    quotes = q.representative_quotes(reader, Filters(), who, per_topic=1, sample=100_000)
+    topic = quotes[0]["topic"]
+    vectors = sql("""SELECT e.segment_id, e.vector FROM statements s JOIN embeddings e USING (segment_id)
+                     WHERE s.speaker_id = ? AND s.topic = ?""", who, topic)
+    m = np.array([v for _, v in vectors], dtype=np.float64)
+    centroid = m.mean(axis=0)
+    cos = m @ centroid / np.linalg.norm(m, axis=1) / np.linalg.norm(centroid)
+    assert quotes[0]["segment_id"] == vectors[int(np.argmax(cos))][0]
+
+
+# --- agreement -------------------------------------------------------------------------------------------
+def test_agreement_queries(reader, sql):
+    matrix = q.agreement_matrix(reader, Filters(), "reply", top_speakers=1000)
+    assert sum(r["n"] for r in matrix) == one(sql(
+        "SELECT count(*) FROM agreements WHERE kind = 'reply' AND target_speaker_id IS NOT NULL"))
+    cell = max(matrix, key=lambda r: r["n"])
+    rows = q.agreement_statements(reader, Filters(), speaker_id=cell["speaker_id"],
+                                  target_speaker_id=cell["target_speaker_id"], kind="reply", limit=1000)
+    assert len(rows) == cell["n"] and all(r["text"] and r["target_text"] for r in rows)
+    profiles = q.stance_profiles(reader, Filters(), top_speakers=20, min_statements=1)
+    camps = {p["speaker_id"]: i % 2 for i, p in enumerate(profiles)}
+    contested = q.contested_statements(reader, Filters(), camps, min_votes=2, limit=5)
+    for r in contested:
+        votes = one(sql("""SELECT count(*) FROM agreements WHERE kind = 'reply' AND target_segment_id = ?
+                           AND list_contains(?, speaker_id)""", r["segment_id"], list(camps)))
+        assert r["votes"] == votes and r["camps"] >= 2 and 0 <= r["consensus"] <= r["agree_rate"] <= 1
+
+
+# --- search -----------------------------------------------------------------------------------------------
+def test_keyword_search(reader, sql):
+    rows = q.search(reader, Filters(include_narration=True), keyword="BORDER", limit=1000)
+    expected = one(sql("SELECT count(DISTINCT segment_id) FROM statements WHERE text ILIKE '%border%'"))
+    assert len(rows) == expected > 0
+    assert all("border" in r["text"].lower() for r in rows)
+    assert q.search(reader, Filters(), keyword="100%") == []  # % is literal, not a wildcard
+
+
+def test_index_search_matches_exact_duckdb_search(reader):
+    index = EmbeddingIndex(reader)
+    vector = index.snapshot().full[7].astype(np.float32)  # a query close to some statements
+    for f, keyword in [(Filters(), None), (Filters(kind="news"), None), (Filters(), "border")]:
+        exact = q.search(reader, f, keyword=keyword, vector=vector, limit=20)
+        rows, scores = index.top(vector, q.matching_embedding_rows(reader, f, keyword), k=60)
+        fast = q.search_results(reader, f, rows.tolist(), scores.tolist())[:20]
+        assert [r["segment_id"] for r in fast] == [r["segment_id"] for r in exact]
+        assert [r["score"] for r in fast] == pytest.approx([r["score"] for r in exact], abs=1e-3)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_strings_stay_parameters(reader, text):
+    pwn = Path("/tmp/pwn.csv")
+    existed = pwn.exists()
+    f = Filters(topics=(text,), speakers=(text,), outlets=(text,), languages=(text,))
+    assert isinstance(q.search(reader, Filters(), keyword=text), list)
+    assert q.summary(reader, f)["statements"] == 0
+    assert q.statements(reader, Filters(), speaker_id=text, topic=text) == []
+    assert q.document(reader, text) is None and q.document_segments(reader, text) == []
+    assert isinstance(q.find_documents(reader, text), list)
+    assert q.speaker_info(reader, text) is None
+    assert q.speaker_stance_over_time(reader, f, text) == []
+    assert q.agreement_statements(reader, f, speaker_id=text) == []
+    assert pwn.exists() == existed, "a search string must never reach the SQL text"
+
+
+def test_reader_cannot_touch_files(reader):
+    with pytest.raises(duckdb.Error):
+        reader.query("SELECT * FROM read_csv('/etc/passwd')")
+    with pytest.raises(duckdb.Error):
+        reader.query("COPY (SELECT 1) TO '/tmp/pwn-reader.csv'")
+    assert not Path("/tmp/pwn-reader.csv").exists()
+
+
+# --- document, map, review, runs ----------------------------------------------------------------------------
+def test_document_queries(reader, sql):
+    doc = one(sql("SELECT document_id FROM documents WHERE kind = 'conversation' ORDER BY document_id LIMIT 1"))
+    segments = q.document_segments(reader, doc)
+    assert [s["seq"] for s in segments] == [r[0] for r in sql(
+        "SELECT seq FROM segments WHERE document_id = ? ORDER BY seq", doc)]
+    replies = [s for s in segments if s["reply_to"]]
+    assert replies and all(s["reply_to"].startswith(doc) for s in replies)
+    assert q.document(reader, doc)["kind"] == "conversation"
+    assert doc in {d["document_id"] for d in q.find_documents(reader, doc)}
+
+
+def test_map_sample(reader, sql):
+    points = q.map_sample(reader, Filters(), limit=300)
+    assert len(points) == 300 == len({p["segment_id"] for p in points})
+    assert points == q.map_sample(reader, Filters(), limit=300)  # deterministic
+    index = EmbeddingIndex(reader)
+    xy = index.coordinates([p["emb_row"] for p in points])
+    assert xy.shape == (300, 2) and np.isfinite(xy).all()
+
+
+def test_review_queue_and_runs(reader, sql):
+    queue = q.review_queue(reader, Filters(), 50)
+    confidences = [r["confidence"] for r in queue]
+    assert confidences == sorted(confidences) and len(queue) == 50
+    assert all(r["stance_source"] == "model" for r in queue)
+    assert len(q.etl_runs(reader)) == one(sql("SELECT count(*) FROM etl_runs"))
+    assert len(q.rejects(reader)) == one(sql("SELECT count(*) FROM rejects"))
+    assert len(q.rejects(reader, 3)) == one(sql("SELECT count(*) FROM rejects WHERE run_id = 3"))
+    assert q.embedding_model(reader) == "all-MiniLM-L6-v2"
+
+
+# --- corrections ---------------------------------------------------------------------------------------------
+def test_record_override_wins_and_reader_follows(db, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(db, copy)
+    reader = Reader(copy)
+    target = q.review_queue(reader, Filters(), 1)[0]
+    new = "favor" if target["stance"] != "favor" else "against"
+    before = q.summary(reader, Filters())
+    last_id = one(duckdb.connect(str(copy), read_only=True).execute("SELECT max(override_id) FROM label_overrides")
+                  .fetchall())
+    override_id = q.record_override(copy, "stance", target["segment_id"], target["topic"], new, "tester", "check")
+    assert override_id == last_id + 1
+    con = duckdb.connect(str(copy), read_only=True)
+    stance, source = con.execute("SELECT stance, stance_source FROM statements WHERE segment_id = ? AND topic = ?",
+                                 [target["segment_id"], target["topic"]]).fetchone()
+    old = con.execute("SELECT old_label, author FROM label_overrides WHERE override_id = ?", [override_id]).fetchone()
+    con.close()
+    assert (stance, source) == (new, "override") and old == (target["stance"], "tester")
+    after = q.summary(reader, Filters())
+    assert after[new] == before[new] + 1
+    with pytest.raises(ValueError):
+        q.record_override(copy, "stance", target["segment_id"], target["topic"], "maybe", "tester")
+    with pytest.raises(ValueError):
+        q.record_override(copy, "stance", "no-such-segment", "immigration", "favor", "tester")
