@@ -7,21 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import shared_file
 
 from etl.attribution import attribute, reported_agreements
 from etl.language import split_sentences
 from etl.speakers import SpeakerResolver
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 TRUMP, MUSK, COSTELLO = "Donald Trump", "Elon Musk", "Joseph Costello"
 METHODS = {"direct-quote", "reported-speech", "coreference", "continuation"}
 
 
 def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: these checks read the shared corpora next to the repository")
-    return path
+    return shared_file(*relative.split("/"))
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import shared_file
 
 from etl.language import detect_language, split_sentences
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
 def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: these checks read the shared corpora next to the repository")
-    return path
+    return shared_file(*relative.split("/"))
 
 
 def sentences(text: str, language: str | None) -> list[str]:

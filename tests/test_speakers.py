@@ -5,17 +5,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import shared_file
 
 from etl.speakers import GENERIC_ROLE, AliasError, SpeakerResolver, load_aliases, speaker_id, DEFAULT_ALIASES
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
-
 def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: these checks read the shared corpora next to the repository")
-    return path
+    return shared_file(*relative.split("/"))
 
 
 def transcripts(name: str) -> dict[str, list[dict]]:
