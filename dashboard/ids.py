@@ -88,6 +88,7 @@ MAP_STATEMENTS = "map-statements"  # grid name
 # Review
 RV_QUEUE = "review-queue"  # grid name
 RV_LABEL = "review-label"
+RV_TOPICS = "review-topics"
 RV_AUTHOR = "review-author"
 RV_NOTE = "review-note"
 RV_SAVE = "review-save"

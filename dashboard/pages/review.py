@@ -28,19 +28,23 @@ def layout(**_):
     user = flask.g.get("user") if flask.has_app_context() else None
     return c.page(
         "Review", f"The {QUEUE_SIZE} uncorrected stance labels with the lowest confidence under the filters. Select "
-                  "a row, pick the right stance and save: the correction is recorded with your name and replaces "
-                  "the model's label in every chart.",
+                  "a row, pick the right stance and/or the right topics and save: the correction is recorded with "
+                  "your name and replaces the model's label in every chart.",
         dcc.Store(id=ids.RV_SAVED, data=0),
         c.card("Queue", c.grid(ids.RV_QUEUE, c.STATEMENT_COLUMNS, height=420, row_selection="single")),
         c.card("Correction", dbc.Row([
             dbc.Col([dbc.Label("Correct stance", class_name="small text-muted mb-0"),
                      dcc.RadioItems(id=ids.RV_LABEL, options=list(q.STANCES), value=None, inline=True,
                                     inputClassName="me-1", labelClassName="me-3")], md=3),
+            dbc.Col([dbc.Label("Correct topics (optional)", class_name="small text-muted mb-0"),
+                     dcc.Dropdown(id=ids.RV_TOPICS, multi=True, placeholder="keep the model's topics",
+                                  options=[t for t in state.current().options()["topics"] if t != "other"]
+                                  + ["other"])], md=3),
             dbc.Col([dbc.Label("Your name", class_name="small text-muted mb-0"),
                      dbc.Input(id=ids.RV_AUTHOR, value=user if user not in (None, "token") else None,
-                               maxLength=80)], md=3),
+                               maxLength=80)], md=2),
             dbc.Col([dbc.Label("Note (optional)", class_name="small text-muted mb-0"),
-                     dbc.Input(id=ids.RV_NOTE, maxLength=500)], md=4),
+                     dbc.Input(id=ids.RV_NOTE, maxLength=500)], md=2),
             dbc.Col(dbc.Button("Save correction", id=ids.RV_SAVE, color="primary"), md=2,
                     class_name="d-flex align-items-end"),
         ]), dcc.Loading(html.Div(id=ids.RV_STATUS, className="mt-2"))),
@@ -57,19 +61,23 @@ def done_view(st: AppState) -> list[dict]:
 
 
 def save(st: AppState, selected: list[dict] | None, label: str | None, author: str | None,
-         note: str | None) -> tuple[object, bool]:
-    """Record a correction; returns (message, saved?)."""
+         note: str | None, topics: list[str] | None = None) -> tuple[object, bool]:
+    """Record a stance and/or topic correction; returns (message, saved?)."""
     if not selected:
         return dbc.Alert("Select a statement in the queue first.", color="warning"), False
-    if label not in q.STANCES:
-        return dbc.Alert("Pick the correct stance.", color="warning"), False
+    if label not in q.STANCES and not topics:
+        return dbc.Alert("Pick the correct stance or topics.", color="warning"), False
     if not (author or "").strip():
         return dbc.Alert("Enter your name: corrections are signed.", color="warning"), False
-    row = selected[0]
-    override_id = q.record_override(st.db_path, "stance", row["segment_id"], row["topic"], label, author.strip(),
-                                    (note or "").strip() or None)
-    return dbc.Alert(f"Saved correction #{override_id}: {row['topic']} stance of {row['segment_id']} is now "
-                     f"{label}.", color="success"), True
+    row, note = selected[0], (note or "").strip() or None
+    saved = []
+    if label in q.STANCES:
+        q.record_override(st.db_path, "stance", row["segment_id"], row["topic"], label, author.strip(), note)
+        saved.append(f"{row['topic']} stance is now {label}")
+    if topics:
+        q.record_override(st.db_path, "topic", row["segment_id"], None, "|".join(sorted(topics)), author.strip(), note)
+        saved.append(f"topics are now {', '.join(sorted(topics))}")
+    return dbc.Alert(f"Saved correction: {row['segment_id']}: {'; '.join(saved)}.", color="success"), True
 
 
 @callback(Output(ids.grid(ids.RV_QUEUE), "rowData"), Input(ids.FILTERS, "data"), Input(ids.RV_SAVED, "data"))
@@ -86,9 +94,9 @@ def update_done(_saved):
     Output(ids.RV_STATUS, "children"), Output(ids.RV_SAVED, "data"),
     Input(ids.RV_SAVE, "n_clicks"),
     State(ids.grid(ids.RV_QUEUE), "selectedRows"), State(ids.RV_LABEL, "value"), State(ids.RV_AUTHOR, "value"),
-    State(ids.RV_NOTE, "value"), State(ids.RV_SAVED, "data"),
+    State(ids.RV_NOTE, "value"), State(ids.RV_TOPICS, "value"), State(ids.RV_SAVED, "data"),
     prevent_initial_call=True,
 )
-def save_correction(_clicks, selected, label, author, note, saved):
-    message, ok = save(state.current(), selected, label, author, note)
+def save_correction(_clicks, selected, label, author, note, topics, saved):
+    message, ok = save(state.current(), selected, label, author, note, topics)
     return message, (saved or 0) + 1 if ok else no_update
