@@ -45,6 +45,17 @@ def hostile_file(folder: Path) -> str:
     return str(path)
 
 
+def churn_file(folder: Path, round_no: int) -> str:
+    """Documents whose content changes every round, so every run has replacing to do when killed."""
+    rows = [json.dumps({"source_id": f"churn-{d}", "title": "Churn", "date": "2024-08-0%d" % (d + 1), "url": None,
+                        "speaker": ["Ana Lee", "Bo Chen"][t % 2], "turn_index": t,
+                        "text": f"Round {round_no}: point {t} on the border, the ballots and the regulators."})
+            for d in range(3) for t in range(6)]
+    path = folder / "churn.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
 def expected(inputs: list[str]) -> tuple[dict[str, int], int]:
     """Turns per document and number of rejected records, straight from the reader."""
     docs, rejects = {}, 0
@@ -87,24 +98,34 @@ def main() -> int:
     inputs = args.inputs or demo_files()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="stance-crash-"))
-    inputs = [*inputs, hostile_file(work), str(work / "no-such-file.jsonl")]
+    inputs = [*inputs, hostile_file(work), churn_file(work, 0), str(work / "no-such-file.jsonl")]
     docs, n_rejects = expected(inputs)
 
-    t0 = time.perf_counter()
-    full = etl(work / "timing.duckdb", inputs)
-    full.wait()
-    duration = time.perf_counter() - t0
-    print(f"a full run takes {duration:.1f} s; killing {args.kills} runs at random moments in it")
+    durations = []
+    for _ in range(2):  # a first load, then a run that only replaces the churned documents
+        churn_file(work, len(durations) + 100)
+        t0 = time.perf_counter()
+        etl(work / "timing.duckdb", inputs).wait()
+        durations.append(time.perf_counter() - t0)
+    print(f"a first load takes {durations[0]:.1f} s, an incremental run {durations[1]:.1f} s; "
+          f"killing {args.kills} runs at random moments within them")
 
     db = work / "w.duckdb"
     failures = 0
     for i in range(args.kills):
+        churn_file(work, i + 1)
+        if i % 4 == 3 and db.exists():  # now and then, kill a first load into an empty warehouse
+            db.unlink()
+        duration = durations[1] if db.exists() else durations[0]
         proc = etl(db, inputs)
-        delay = rng.uniform(0.2, duration * 1.1)
+        delay = rng.uniform(0.2, duration)
         time.sleep(delay)
         finished = proc.poll() is not None
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        if finished:
+            last = (proc.stderr.read().decode(errors="replace").strip().splitlines() or [""])[-1]
+            print(f"    (it had already exited {proc.returncode}: {last[-150:]})")
         problems = verify(db, docs)
         failures += bool(problems)
         print(f"kill {i + 1:2d} at {delay:5.1f} s ({'after finish' if finished else 'mid-run'}): "

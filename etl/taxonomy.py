@@ -24,6 +24,15 @@ class Topic:
     stance_target: str
     threshold: float = 0.5
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # side ('favor'/'against' the stance target) -> language -> phrases that take that side
+    stance_cues: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def side_cues(self, side: str, language: str | None) -> tuple[str, ...]:
+        """Phrases taking `side` on this topic's target, in `language` (all languages when unknown)."""
+        by_lang = self.stance_cues.get(side, {})
+        if language in by_lang:
+            return by_lang[language]
+        return tuple(t for ts in by_lang.values() for t in ts)
 
     def cue_pattern(self, language: str | None) -> re.Pattern | None:
         """Regex matching this topic's cue terms in `language` (all languages when unknown)."""
@@ -74,7 +83,7 @@ def _topic(path: Path, name, spec) -> Topic:
         raise TaxonomyError(f"{where}: names are lower-case words (a-z, 0-9, _) and not '{OTHER}'")
     if not isinstance(spec, dict):
         raise TaxonomyError(f"{where}: expected a mapping with description, stance_target, cues")
-    unknown = set(spec) - {"description", "stance_target", "threshold", "cues"}
+    unknown = set(spec) - {"description", "stance_target", "threshold", "cues", "stance_cues"}
     if unknown:
         raise TaxonomyError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
     for key in ("description", "stance_target"):
@@ -83,16 +92,25 @@ def _topic(path: Path, name, spec) -> Topic:
     threshold = spec.get("threshold", 0.5)
     if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 < threshold < 1:
         raise TaxonomyError(f"{where}: 'threshold' must be a number between 0 and 1")
-    cues = spec.get("cues") or {}
-    if not isinstance(cues, dict) or not all(
-        isinstance(lang, str) and isinstance(terms, list) and all(isinstance(t, str) and t.strip() for t in terms)
-        for lang, terms in cues.items()
-    ):
-        raise TaxonomyError(f"{where}: 'cues' must map language codes to lists of terms")
+    cues = _terms(where, "cues", spec.get("cues"))
+    stance_cues = spec.get("stance_cues") or {}
+    if not isinstance(stance_cues, dict) or set(stance_cues) - {"favor", "against"}:
+        raise TaxonomyError(f"{where}: 'stance_cues' must have 'favor' and/or 'against' mappings")
     return Topic(
         name=name,
         description=" ".join(spec["description"].split()),
         stance_target=spec["stance_target"].strip(),
         threshold=float(threshold),
-        cues={lang: tuple(t.strip().lower() for t in terms) for lang, terms in cues.items()},
+        cues=cues,
+        stance_cues={side: _terms(where, f"stance_cues.{side}", v) for side, v in stance_cues.items()},
     )
+
+
+def _terms(where: str, key: str, value) -> dict[str, tuple[str, ...]]:
+    value = value or {}
+    if not isinstance(value, dict) or not all(
+        isinstance(lang, str) and isinstance(terms, list) and all(isinstance(t, str) and t.strip() for t in terms)
+        for lang, terms in value.items()
+    ):
+        raise TaxonomyError(f"{where}: '{key}' must map language codes to lists of terms")
+    return {lang: tuple(t.strip().lower() for t in terms) for lang, terms in value.items()}

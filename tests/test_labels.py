@@ -136,3 +136,22 @@ def test_user_added_topic_works_zero_shot(tmp_path, embedder):
     assert economy["s2"].assigned and economy["s2"].method == "cue-terms"
     stances = labeller.stances(segs, embedder.encode([s.text for s in segs]), topics)
     assert {s.target for s in stances if s.topic == "economy"} == {"the government's economic policy"}
+
+
+def test_arabic_stance_uses_the_topics_own_cues(embedder):
+    """Where the model does not cover the language, the taxonomy's stance cues decide the side."""
+    from etl.labels import Labeller
+    from etl.model import Segment
+    from etl.taxonomy import load_taxonomy
+
+    texts = {"border": "كرر الحاكم تعهده بإغلاق الحدود في اليوم الأول وترحيل المجرمين.",
+             "rigged": "وكرر ادعاءه بأن الانتخابات السابقة زورت.",
+             "innovation": "وقال إن التنظيم الحكومي يعيق الابتكار."}
+    segs = [Segment(k, "d", i, 0, None, t, 0, len(t), language="ar") for i, (k, t) in enumerate(texts.items())]
+    labeller = Labeller(load_taxonomy(), embedder)
+    vecs = embedder.encode([s.text for s in segs])
+    stances = {(s.segment_id, s.topic): s for s in labeller.stances(segs, vecs, labeller.topics(segs, vecs))}
+    assert stances["border", "immigration"].label == "favor"
+    assert stances["rigged", "elections"].label == "against"
+    assert stances["innovation", "regulation"].label == "against"
+    assert all(s.method == "cue-lexicon" for s in stances.values())

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.labels.predict import pair_labels, topic_scores
+from etl.labels.lexicon import cue_stance
+from etl.labels.predict import CUE_STANCE, pair_labels, topic_scores
 from etl.labels.training import DEFAULT_EMBEDDER, MODELS, VERSION, load_model
 
 __all__ = ["TopicLabel", "StanceLabel", "AgreementLabel", "Labeller", "VERSION"]
@@ -77,6 +78,9 @@ class Labeller:
         labels, scores, methods = pair_labels(
             self.models["stance"], self.embedder, [segments[i].text for i in rows], targets,
             [segments[i].language for i in rows], vectors[rows], self._targets(targets))
+        for k, (i, tl) in enumerate(zip(rows, chosen)):  # cue-labelled rows: use the topic's own cues too
+            if methods[k] == CUE_STANCE:
+                labels[k], scores[k] = cue_stance(segments[i].text, segments[i].language, self.taxonomy[tl.topic])
         return [StanceLabel(tl.segment_id, tl.topic, tgt, lab, float(sc), self.name, m)
                 for tl, tgt, lab, sc, m in zip(chosen, targets, labels, scores, methods)]
 

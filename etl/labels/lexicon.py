@@ -28,14 +28,20 @@ def _pattern(terms: dict[str, list[str]], lang: str | None) -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
 
 
-def cue_stance(text: str, lang: str | None) -> tuple[str, float]:
-    """(label, score) from counting favor / against cue terms; 'none' when neither side wins."""
-    fav = len(_pattern(FAVOR, lang).findall(text))
-    ag = len(_pattern(AGAINST, lang).findall(text))
+def cue_stance(text: str, lang: str | None, topic=None) -> tuple[str, float]:
+    """(label, score) from counting favor / against cue terms; 'none' when neither side wins.
+    The topic's own stance cues from the taxonomy (e.g. 'close the border') count double."""
+    fav = len(_pattern(FAVOR, lang).findall(text)) + 2 * _count(topic, "favor", lang, text)
+    ag = len(_pattern(AGAINST, lang).findall(text)) + 2 * _count(topic, "against", lang, text)
     if fav == ag:
         return "none", 0.5
     label = "favor" if fav > ag else "against"
     return label, min(0.9, 0.5 + 0.15 * abs(fav - ag))
+
+def _count(topic, side: str, lang: str | None, text: str) -> int:
+    terms = topic.side_cues(side, lang) if topic is not None else ()
+    return len(re.findall("|".join(re.escape(t) for t in terms), text, re.I)) if terms else 0
+
 
 AGREE = {
     "en": ["i agree", "agreed", "exactly", "absolutely", "you're right", "you are right", "well said", "good point",
