@@ -58,15 +58,15 @@ def replace_document(con, doc: Document, run_id: int, speakers: dict[str, tuple[
         delete_document(con, doc.document_id, keep_vectors_for=[s.segment_id for s in segments])
         _insert_document(con, doc, run_id)
         _upsert_speakers(con, speakers)
-        _insert(con, "turns", [
+        insert_rows(con, "turns", [
             {"document_id": doc.document_id, "turn_index": t.turn_index, "speaker_label": t.speaker,
              "speaker_id": sid, "text": t.text, "start_s": t.start_s, "end_s": t.end_s}
             for t, sid in zip(doc.turns, turn_speakers)
         ])
-        _insert(con, "segments", [_segment_row(s) for s in segments])
+        insert_rows(con, "segments", [_segment_row(s) for s in segments])
         _insert_vectors(con, segments, vectors, model)
         for table, rows in labels.items():
-            _insert(con, table, [asdict(r) if not isinstance(r, dict) else r for r in rows])
+            insert_rows(con, table, [asdict(r) if not isinstance(r, dict) else r for r in rows])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -117,7 +117,8 @@ def _segment_row(s: Segment) -> dict:
     }
 
 
-def _insert(con, table: str, rows: list[dict]) -> None:
+def insert_rows(con, table: str, rows: list[dict]) -> None:
+    """Bulk insert dicts (all with the same keys) through Arrow."""
     if not rows:
         return
     columns = list(rows[0])
@@ -152,6 +153,6 @@ def _insert_vectors(con, segments: list[Segment], vectors: np.ndarray, model: st
 
 
 def record_rejects(con, run_id: int, rejects: list[Reject]) -> None:
-    _insert(con, "rejects", [
+    insert_rows(con, "rejects", [
         {"run_id": run_id, "file": r.file, "line": r.line, "reason": r.reason, "excerpt": r.excerpt} for r in rejects
     ])

@@ -28,8 +28,8 @@ def relabel_warehouse(db: str | Path, settings) -> dict[str, int]:
         counts = {"segments": 0, "topic_labels": 0, "stance_labels": 0, "agreement_labels": 0}
         offset = 0
         while batch := _batch(con, offset):
-            segments, vectors = batch
-            _relabel(con, labeller, segments, vectors, counts)
+            segments, vectors, firsts = batch
+            _relabel(con, labeller, segments, vectors, firsts, counts)
             offset += len(segments)
         return counts
 
@@ -43,15 +43,15 @@ def _batch(con, offset: int):
     if not rows:
         return None
     segments = [Segment(*r[:8], language=r[8], reply_to=r[9]) for r in rows]
-    for seg, row in zip(segments, rows):
-        seg.first_of_turn = row[11]
-    return segments, np.asarray([r[10] for r in rows], dtype=np.float32)
+    firsts = [i for i, r in enumerate(rows) if r[11] and r[9]]  # first segment of a replying turn
+    return segments, np.asarray([r[10] for r in rows], dtype=np.float32), firsts
 
 
-def _relabel(con, labeller: Labeller, segments: list[Segment], vectors: np.ndarray, counts: dict) -> None:
+def _relabel(con, labeller: Labeller, segments: list[Segment], vectors: np.ndarray, firsts: list[int],
+             counts: dict) -> None:
     topics = labeller.topics(segments, vectors)
     stances = labeller.stances(segments, vectors, topics)
-    replies = _reply_pairs(con, segments)
+    replies = _reply_pairs(con, segments, firsts)
     agreements = []
     if replies:
         idx, targets, target_vecs = zip(*replies)
@@ -64,14 +64,13 @@ def _relabel(con, labeller: Labeller, segments: list[Segment], vectors: np.ndarr
             for a, i, t in zip(labels, idx, targets)
         ]
     for table, rows in (("topic_labels", topics), ("stance_labels", stances), ("agreement_labels", agreements)):
-        load._insert(con, table, [r if isinstance(r, dict) else r.__dict__ for r in rows])
+        load.insert_rows(con, table, [r if isinstance(r, dict) else r.__dict__ for r in rows])
         counts[table] += len(rows)
     counts["segments"] += len(segments)
 
 
-def _reply_pairs(con, segments: list[Segment]):
+def _reply_pairs(con, segments: list[Segment], firsts: list[int]):
     """(index, target segment, target vector) for the first segment of each replying turn."""
-    firsts = [i for i, s in enumerate(segments) if s.reply_to and s.first_of_turn]
     if not firsts:
         return []
     wanted = [segments[i].reply_to for i in firsts]

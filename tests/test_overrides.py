@@ -51,7 +51,10 @@ def test_correction_wins_and_survives_reruns_and_relabels(db, tmp_path, query):
     ]), transcript(tmp_path / "two.jsonl", [("Cy Diaz", "The election was free and fair.")])])
     assert stance_of(query, db, seg, topic) == (new, "override")
 
+    counts = "SELECT (SELECT count(*) FROM topic_labels), (SELECT count(*) FROM agreement_labels)"
+    before = query(db, counts)
     relabel_warehouse(db, Settings())
+    assert query(db, counts) == before  # relabelled in place, nothing duplicated or lost
     assert stance_of(query, db, seg, topic) == (new, "override")
     assert query(db, "SELECT count(*) FROM stance_labels WHERE segment_id = ?", seg)[0][0] == 1
 
