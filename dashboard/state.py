@@ -1,7 +1,6 @@
 """What every callback shares: the warehouse reader, the embedding index, filter choices."""
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ import flask
 
 from dashboard.embedding_index import EmbeddingIndex
 from warehouse import queries as q
-from warehouse.store import Reader
+from warehouse.store import Reader, file_version
 
 EXTENSION = "stance"
 
@@ -37,7 +36,7 @@ class AppState:
 
     def options(self) -> dict:
         """Filter choices, cached until the warehouse file changes."""
-        key = _file_key(self.db_path)
+        key = file_version(self.db_path)
         cached = self._options
         if cached and cached[0] == key:
             return cached[1]
@@ -49,7 +48,7 @@ class AppState:
     def memo(self, name: str, key, compute, size: int = 32):
         """compute(), remembered per warehouse version and key (small LRU), e.g. the camps
         that two callbacks of one page both need."""
-        full = (name, _file_key(self.db_path), key)
+        full = (name, file_version(self.db_path), key)
         with self._lock:
             if full in self._memo:
                 self._memo.move_to_end(full)
@@ -63,14 +62,6 @@ class AppState:
 
     def speaker_names(self) -> dict[str, str]:
         return {s["speaker_id"]: s["name"] for s in self.options()["speakers"]}
-
-
-def _file_key(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def attach(server: flask.Flask, state: AppState) -> None:

@@ -10,8 +10,7 @@ Speed: the documented views join and aggregate whole label tables on every use
 them, once, into compact tables in the reader's private in-memory catalog
 (`memory.main.statement_facts`, `memory.main.agreement_facts`; ~2 s at a million
 segments) and the aggregates run there. A reader moves to a new snapshot after an ETL
-run or a correction, and the copies are made again. Where the reader cannot hold
-them, the queries read the views directly; the results are the same, only slower.
+run or a correction, and the copies are made again.
 Segment texts are fetched for the few rows shown, never for whole aggregates.
 """
 from __future__ import annotations
@@ -158,13 +157,7 @@ AGREEMENT_FACTS_SQL = """
     LEFT JOIN wh.main.speakers tsp ON tsp.speaker_id = a.target_speaker_id"""
 
 
-@dataclass(frozen=True)
-class _Sources:
-    facts: str
-    agreements: str
-
-
-FAST = _Sources("memory.main.statement_facts", "memory.main.agreement_facts")
+FACTS = {"facts": "memory.main.statement_facts", "agreements": "memory.main.agreement_facts"}
 _build_lock = threading.Lock()
 
 
@@ -179,27 +172,22 @@ def _table_exists(cur, database: str, table: str) -> bool:
                             [database, table]).fetchone()[0])
 
 
-def _sources(cur) -> _Sources:
-    """Table names to query on this cursor's snapshot, materialising the facts once."""
+def _materialise_facts(cur) -> None:
+    """Copy the views into the fact tables of this cursor's snapshot, once per snapshot."""
     if _table_exists(cur, "memory", "statement_facts"):
-        return FAST
+        return
     with _build_lock:
-        if _table_exists(cur, "memory", "statement_facts"):
-            return FAST
-        try:
-            cur.execute(f"CREATE OR REPLACE TABLE memory.main.agreement_facts AS {AGREEMENT_FACTS_SQL}")
-            cur.execute(f"CREATE TABLE memory.main.statement_facts AS {_statement_facts_sql(cur)}")
-            return FAST
-        except Exception:  # a reader without a writable in-memory catalog: read the views
-            return _Sources(f"({_statement_facts_sql(cur)})", f"({AGREEMENT_FACTS_SQL})")
+        if not _table_exists(cur, "memory", "statement_facts"):
+            cur.execute(f"CREATE OR REPLACE TABLE {FACTS['agreements']} AS {AGREEMENT_FACTS_SQL}")
+            cur.execute(f"CREATE TABLE {FACTS['facts']} AS {_statement_facts_sql(cur)}")
 
 
 def _rows(reader: Reader, sql: str, params: list | None = None) -> list[dict]:
     """Run `sql` ({facts} / {agreements} name the fact tables) and return dicts."""
     cur = reader.cursor()
     try:
-        src = _sources(cur)
-        rel = cur.execute(sql.format(facts=src.facts, agreements=src.agreements), params or [])
+        _materialise_facts(cur)
+        rel = cur.execute(sql.format(**FACTS), params or [])
         cols = [d[0] for d in rel.description]
         return [dict(zip(cols, row)) for row in rel.fetchall()]
     finally:
@@ -574,8 +562,8 @@ def matching_embedding_rows(reader: Reader, f: Filters, keyword: str | None = No
     where, params = _search_where(f, keyword)
     cur = reader.cursor()
     try:
-        src = _sources(cur)
-        got = cur.execute(f"SELECT emb_row FROM {src.facts} WHERE {where} AND emb_row IS NOT NULL",
+        _materialise_facts(cur)
+        got = cur.execute(f"SELECT emb_row FROM {FACTS['facts']} WHERE {where} AND emb_row IS NOT NULL",
                           params).fetchnumpy()
         return np.asarray(got["emb_row"], dtype=np.int64)
     finally:

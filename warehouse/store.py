@@ -90,7 +90,7 @@ def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides
     db.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(db)
     tmp = _tmp_path(db)
-    base_id = _file_id(db)
+    base_id = file_version(db)
     if base_id:
         shutil.copyfile(db, tmp)
     con = duckdb.connect(str(tmp))
@@ -98,7 +98,7 @@ def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides
         migrate(con)
         yield con
         with FileLock(f"{db}.lock", timeout=lock_timeout):
-            if merge_overrides and base_id and _file_id(db) != base_id:
+            if merge_overrides and base_id and file_version(db) != base_id:
                 _carry_over_overrides(con, db)
             con.execute("CHECKPOINT")
             con.close()
@@ -113,9 +113,10 @@ def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides
         Path(f"{tmp}.wal").unlink(missing_ok=True)
 
 
-def _file_id(path: Path) -> tuple[int, int, int] | None:
+def file_version(path: str | Path) -> tuple[int, int, int] | None:
+    """Changes whenever a writer swaps in a new version of the file; None if it does not exist."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -174,7 +175,7 @@ class Reader:
         self._id = None
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        current = _file_id(self.db)
+        current = file_version(self.db)
         with self._lock:
             if self._con is None or current != self._id:
                 self._con, self._id = connect_read(self.db), current
