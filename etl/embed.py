@@ -1,13 +1,29 @@
-"""Sentence embeddings, loaded offline from a local directory or an installed model package."""
+"""Sentence embeddings, loaded offline from a local directory or an installed model package.
+
+Two backends give the same vectors (cosine >= 0.98 per text, see docs/architecture.md):
+  * "onnx" (default): onnxruntime + tokenizers over a cached ONNX export of the model
+    (etl/onnx_export.py); texts of SHORT_TOKENS tokens or more run through the int8 model,
+    shorter ones through fp32. No torch at run time: ~0.5 s to start instead of ~10 s.
+  * "sentence-transformers": the plain SentenceTransformer.encode path.
+Choose with `embed_backend` in stance.toml or STANCE_EMBED_BACKEND. A model the ONNX
+path cannot export (or a hub name) falls back to sentence-transformers with a warning.
+"""
 from __future__ import annotations
 
+import json
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger("stance.embed")
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+BACKENDS = ("onnx", "sentence-transformers")
+SHORT_TOKENS = 32  # below this, int8 error is not averaged out (min cosine 0.94 on "Thank you.")
+BATCH = 32
 
 
 def resolve_model_path(name_or_path: str | None) -> str:
@@ -23,25 +39,27 @@ def resolve_model_path(name_or_path: str | None) -> str:
 
 
 class Embedder:
-    """Wraps a sentence-transformers model; `name` and `dim` are stored with every vector."""
+    """`name` and `dim` are stored with every vector; `encode` gives unit-length float32 rows."""
+
+    backend = "sentence-transformers"
 
     def __init__(self, name_or_path: str | None = None, batch_size: int = 64):
         self.name = name_or_path or DEFAULT_MODEL
         self.path = resolve_model_path(self.name)
         self.batch_size = batch_size
-        self._model = _load(self.path)
+        self._model = _load_sentence_transformer(self.path)
         self.dim = int(self._model.get_embedding_dimension())
-        # Languages the model was trained on; None = multilingual. Labelling falls back to
-        # the taxonomy's cue terms for segments in other languages.
-        self.languages: frozenset[str] | None = (
-            frozenset({"en"}) if self.path == resolve_model_path(DEFAULT_MODEL) else None
-        )
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        """Languages the model was trained on; None = multilingual. Labelling falls back to
+        the taxonomy's cue terms for segments in other languages."""
+        return frozenset({"en"}) if self.path == resolve_model_path(DEFAULT_MODEL) else None
 
     def covers(self, language: str | None) -> bool:
         return self.languages is None or language is None or language in self.languages
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = self._model.encode(
@@ -51,8 +69,97 @@ class Embedder:
         return vecs.astype(np.float32, copy=False)
 
 
+class Tokens:
+    """The model's fast tokenizer, truncating at the model's max_seq_length."""
+
+    def __init__(self, model_dir: str | Path):
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir)
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(_max_length(model_dir))
+
+    def encode(self, texts: list[str]) -> list:
+        return self.tokenizer.encode_batch(texts)
+
+
+class OnnxSession:
+    """One ONNX model: padded token batches -> mean-pooled, unit-length vectors."""
+
+    def __init__(self, path: Path, inputs: tuple[str, ...] | list[str], threads: int | None = None):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = tuple(inputs)
+
+    def embed(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, :len(e.ids)] = e.ids
+            mask[row, :len(e.ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self.session.run(None, {n: feed[n] for n in self.inputs})[0]
+        summed = np.einsum("btd,bt->bd", hidden, mask.astype(hidden.dtype))
+        vectors = summed / mask.sum(axis=1, keepdims=True)
+        return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+class OnnxEmbedder(Embedder):
+    """Same interface and vectors as Embedder, through onnxruntime (see the module docstring)."""
+
+    backend = "onnx"
+
+    def __init__(self, name_or_path: str | None = None, threads: int | None = None):
+        from etl.onnx_export import onnx_export
+
+        self.name = name_or_path or DEFAULT_MODEL
+        self.path = resolve_model_path(self.name)
+        export = onnx_export(self.path)
+        self.tokens = Tokens(self.path)
+        self.fp32 = OnnxSession(export.fp32, export.inputs, threads)
+        self.int8 = OnnxSession(export.int8, export.inputs, threads) if export.int8 else self.fp32
+        self.dim = int(self.fp32.session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        encodings = self.tokens.encode(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # little padding per batch
+        for lo in range(0, len(order), BATCH):
+            rows = order[lo:lo + BATCH]
+            for part in _split_short(rows, encodings):
+                session = self.int8 if len(encodings[part[0]].ids) >= SHORT_TOKENS else self.fp32
+                out[part] = session.embed([encodings[i] for i in part])
+        return out
+
+
+def _split_short(rows: list[int], encodings: list) -> list[list[int]]:
+    """A length-sorted batch split where it crosses SHORT_TOKENS (each part uses one model)."""
+    cut = next((k for k, i in enumerate(rows) if len(encodings[i].ids) >= SHORT_TOKENS), len(rows))
+    return [part for part in (rows[:cut], rows[cut:]) if part]
+
+
+def _max_length(model_dir: Path) -> int:
+    config = model_dir / "sentence_bert_config.json"
+    if config.exists():
+        return int(json.loads(config.read_text()).get("max_seq_length") or 512)
+    return 512
+
+
+def _is_mean_pooled(model_dir: Path) -> bool:
+    """The ONNX path implements mean pooling; other poolings use sentence-transformers."""
+    pooling = model_dir / "1_Pooling" / "config.json"
+    return pooling.exists() and json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", False)
+
+
 @lru_cache(maxsize=4)
-def _load(path: str):
+def _load_sentence_transformer(path: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -64,7 +171,24 @@ def _load(path: str):
     return SentenceTransformer(path, device="cpu")
 
 
-@lru_cache(maxsize=4)
-def get_embedder(name_or_path: str | None = None) -> Embedder:
-    """One embedder per model per process (loading costs seconds)."""
+def default_backend() -> str:
+    backend = os.environ.get("STANCE_EMBED_BACKEND") or "onnx"
+    if backend not in BACKENDS:
+        raise ValueError(f"STANCE_EMBED_BACKEND={backend!r}: expected one of {', '.join(BACKENDS)}")
+    return backend
+
+
+@lru_cache(maxsize=8)
+def get_embedder(name_or_path: str | None = None, backend: str | None = None, threads: int | None = None) -> Embedder:
+    """One embedder per model and backend per process (loading costs seconds)."""
+    backend = backend or default_backend()
+    path = Path(resolve_model_path(name_or_path))
+    if backend == "onnx" and path.is_dir() and _is_mean_pooled(path) and (path / "tokenizer.json").exists():
+        try:
+            return OnnxEmbedder(name_or_path, threads)
+        except Exception as exc:  # an architecture torch.onnx cannot export
+            log.warning("ONNX export of %s failed (%s: %s); using sentence-transformers", path, type(exc).__name__, exc)
+    elif backend == "onnx":
+        log.warning("%s cannot use the ONNX backend (needs a local mean-pooled model with tokenizer.json); "
+                    "using sentence-transformers", name_or_path or DEFAULT_MODEL)
     return Embedder(name_or_path)

@@ -12,19 +12,22 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from etl import load
 from etl.attribution import attribute, reported_agreements
 from etl.embed import Embedder, get_embedder
-from etl.labels import Labeller
 from etl.model import NEWS, Document, Reject, Segment
 from etl.read import iter_files, read_file
 from etl.segment import segment_document
 from etl.speakers import SpeakerResolver, speaker_id
 from etl.taxonomy import Taxonomy, load_taxonomy
 from warehouse.store import etl_lock, write_session
+
+if TYPE_CHECKING:
+    from etl.labels import Labeller
 
 log = logging.getLogger("stance.etl")
 
@@ -37,6 +40,7 @@ class Settings:
     taxonomy: str | Path | None = None
     aliases: str | Path | None = None
     label_models: str | Path | None = None  # directory from `stance train`; None = shipped defaults
+    embed_backend: str | None = None  # "onnx" or "sentence-transformers"; None = $STANCE_EMBED_BACKEND or onnx
 
 
 @dataclass
@@ -77,10 +81,26 @@ class Stages:
 
     @classmethod
     def load(cls, settings: Settings, known_speakers: Iterable[str] = ()) -> Stages:
-        embedder = get_embedder(settings.model)
+        from etl.labels import Labeller  # scikit-learn: ~0.8 s, paid only when a document needs labels
+
+        embedder = get_embedder(settings.model, settings.embed_backend)
         taxonomy = load_taxonomy(settings.taxonomy)
         return cls(embedder, taxonomy, Labeller(taxonomy, embedder, settings.label_models),
                    SpeakerResolver(settings.aliases, known=known_speakers))
+
+
+class LazyStages:
+    """Stages loaded at the first document that needs them: a run with nothing new to load
+    never pays for the model and label models."""
+
+    def __init__(self, con, settings: Settings):
+        self.con, self.settings, self._stages = con, settings, None
+
+    def __call__(self) -> Stages:
+        if self._stages is None:
+            self._stages = Stages.load(self.settings, load.known_speakers(self.con))
+            load.ensure_embeddings(self.con, self._stages.embedder.name, self._stages.embedder.dim)
+        return self._stages
 
 
 def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None) -> RunSummary:
@@ -91,9 +111,7 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None)
         try:
             with write_session(db) as con:
                 summary.run_id = _start_run(con, summary)
-                stages = Stages.load(settings, load.known_speakers(con))
-                load.ensure_embeddings(con, stages.embedder.name, stages.embedder.dim)
-                _load_inputs(con, stages, summary)
+                _load_inputs(con, LazyStages(con, settings), summary)
                 summary.status = "ok_with_rejects" if summary.rejects else "ok"
                 _finish_run(con, summary)
         except Exception as exc:
@@ -104,7 +122,7 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None)
     return summary
 
 
-def _load_inputs(con, stages: Stages, summary: RunSummary) -> None:
+def _load_inputs(con, stages: LazyStages, summary: RunSummary) -> None:
     stored = load.document_hashes(con)
     seen: dict[str, tuple[str, str]] = {}  # document_id -> (hash, file) within this run
     for item in iter_files(summary.inputs):
@@ -116,7 +134,7 @@ def _load_inputs(con, stages: Stages, summary: RunSummary) -> None:
             _load_document(con, stages, summary, record, stored, seen)
 
 
-def _load_document(con, stages, summary, doc: Document, stored: dict, seen: dict) -> None:
+def _load_document(con, stages: LazyStages, summary, doc: Document, stored: dict, seen: dict) -> None:
     digest = doc.content_hash
     if doc.document_id in seen:
         first_hash, first_file = seen[doc.document_id]
@@ -129,7 +147,7 @@ def _load_document(con, stages, summary, doc: Document, stored: dict, seen: dict
     if stored.get(doc.document_id) == digest:
         summary.skipped += 1
         return
-    n_segments, n_embedded = process_document(con, stages, doc, summary.run_id)
+    n_segments, n_embedded = process_document(con, stages(), doc, summary.run_id)
     summary.segments += n_segments
     summary.embedded += n_embedded
     if doc.document_id in stored:

@@ -20,7 +20,7 @@ def relabel_warehouse(db: str | Path, settings) -> dict[str, int]:
     """Replace model labels (topic, stance, reply agreement); human corrections are untouched."""
     with etl_lock(db), write_session(db) as con:
         model = load.setting(con, "embedding_model")
-        embedder = get_embedder(settings.model or model)
+        embedder = get_embedder(settings.model or model, settings.embed_backend)
         labeller = Labeller(load_taxonomy(settings.taxonomy), embedder, settings.label_models)
         for table in ("topic_labels", "stance_labels"):
             con.execute(f"DELETE FROM {table}")

@@ -31,7 +31,7 @@ class Context:
 
         cfg = self.config
         values = {"model": cfg.model, "taxonomy": cfg.taxonomy, "aliases": cfg.aliases,
-                  "label_models": cfg.label_models}
+                  "label_models": cfg.label_models, "embed_backend": cfg.embed_backend}
         values.update({k: v for k, v in overrides.items() if v})
         return Settings(**values)
 
@@ -163,7 +163,7 @@ def train(obj: Context, task, csv_file, out, model):
     from etl.embed import get_embedder
     from etl.labels.training import train as train_model
 
-    summary = _label_call(train_model, task, csv_file, out, get_embedder(model or obj.config.model))
+    summary = _label_call(train_model, task, csv_file, out, get_embedder(model or obj.config.model, obj.config.embed_backend))
     click.echo(json.dumps(summary, indent=2, default=str))
 
 
@@ -177,7 +177,7 @@ def evaluate(obj: Context, task, csv_file, model_dir):
     from etl.embed import get_embedder
     from etl.labels.training import evaluate as evaluate_model
 
-    click.echo(json.dumps(_label_call(evaluate_model, task, csv_file, model_dir, get_embedder(obj.config.model))))
+    click.echo(json.dumps(_label_call(evaluate_model, task, csv_file, model_dir, get_embedder(obj.config.model, obj.config.embed_backend))))
 
 
 def _label_call(fn, *args):

@@ -6,12 +6,14 @@
     taxonomy = "my-topics.yaml"      # default: the bundled etl/taxonomy.yaml
     aliases = "my-aliases.yaml"      # merged on top of the bundled etl/aliases.yaml
     label_models = "models/"         # from `stance train`; default: the shipped models
+    embed_backend = "onnx"           # or "sentence-transformers" (the plain, slower path)
 
     [dashboard]
     host = "127.0.0.1"
     port = 8050
 
-Environment: STANCE_DB, STANCE_MODEL, STANCE_TAXONOMY, STANCE_ALIASES, STANCE_LABEL_MODELS.
+Environment: STANCE_DB, STANCE_MODEL, STANCE_TAXONOMY, STANCE_ALIASES, STANCE_LABEL_MODELS,
+STANCE_EMBED_BACKEND.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ class Config:
     taxonomy: str | None = None
     aliases: str | None = None
     label_models: str | None = None
+    embed_backend: str | None = None
     dashboard: dict = field(default_factory=lambda: {"host": "127.0.0.1", "port": 8050})
 
 
@@ -44,6 +47,8 @@ def load_config(path: str | Path | None = None) -> Config:
         value = os.environ.get(f"STANCE_{f.name.upper()}")
         if value and f.name != "dashboard":
             setattr(cfg, f.name, value)
+    if cfg.embed_backend not in (None, "onnx", "sentence-transformers"):
+        raise ConfigError(f"embed_backend = {cfg.embed_backend!r}: expected 'onnx' or 'sentence-transformers'")
     return cfg
 
 
@@ -68,5 +73,5 @@ def _apply_file(cfg: Config, path: Path) -> None:
         else:
             # relative paths in the file are relative to the file
             resolved = path.parent / value
-            is_path = key != "model" or resolved.exists()
+            is_path = key not in ("model", "embed_backend") or (key == "model" and resolved.exists())
             setattr(cfg, key, str(resolved) if is_path and not Path(value).is_absolute() else value)
