@@ -29,8 +29,9 @@ chromium:
 test: setup chromium
 	$(PY) -m pytest
 
+# The benchmark suite at small sizes (minutes); the full run is `$(PY) -m bench --out bench.json`.
 bench: setup
-	$(PY) bench/etl_bench.py
+	$(PY) -m bench --quick --out bench-quick.json
 
 clean:
 	rm -rf $(VENV) *.egg-info stance-demo.duckdb*

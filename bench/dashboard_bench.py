@@ -161,6 +161,22 @@ def write_costs(db: Path) -> list[tuple[str, float]]:
         return [("correction (record_override)", write), ("first query after it (facts rebuilt)", rebuild)]
 
 
+def measure(db: Path, repeat: int = 20, only: str | None = None) -> dict:
+    """Start-up costs (ms, once) and p50 / p95 / max (ms) of every callback, on the warehouse `db`.
+
+    Builds the app in this process (a process can hold only one)."""
+    app = create_app(db, warm_up=False)
+    freeze_long_lived_objects()  # as serve() does
+    st = app.server.extensions["stance"]
+    start = startup(st)
+    results = run(st, repeat, only)
+    return {
+        "startup_ms": {name: round(ms, 1) for name, ms in start},
+        "callbacks": {name: {"p50": round(statistics.median(t), 1), "p95": round(percentile(t, 95), 1),
+                             "max": round(max(t), 1)} for name, t in results},
+    }
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", type=Path, default=Path("bench/bench.duckdb"))
@@ -169,17 +185,14 @@ def main(argv=None) -> None:
     ap.add_argument("--write", action="store_true", help="also time a correction (copies the warehouse)")
     args = ap.parse_args(argv)
 
-    app = create_app(args.db, warm_up=False)
-    freeze_long_lived_objects()  # as serve() does
-    st = app.server.extensions["stance"]
     print(f"warehouse {args.db} ({args.db.stat().st_size / 1e9:.2f} GB), {args.repeat} calls per callback\n")
+    result = measure(args.db, args.repeat, args.only)
     print("start-up (once)")
-    for name, ms in startup(st):
+    for name, ms in result["startup_ms"].items():
         print(f"  {name:40s} {ms:9.0f} ms")
-    results = run(st, args.repeat, args.only)
     print(f"\n{'callback':34s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
-    for name, times in results:
-        print(f"{name:34s} {statistics.median(times):8.1f} {percentile(times, 95):8.1f} {max(times):8.1f}")
+    for name, r in result["callbacks"].items():
+        print(f"{name:34s} {r['p50']:8.1f} {r['p95']:8.1f} {r['max']:8.1f}")
     if args.write:
         print()
         for name, ms in write_costs(args.db):

