@@ -193,7 +193,7 @@ def test_keyword_search(reader, sql):
 
 def test_index_search_matches_exact_duckdb_search(reader):
     index = EmbeddingIndex(reader)
-    vector = index.snapshot().full[7].astype(np.float32)  # a query close to some statements
+    vector = index.snapshot().vector(7)  # a query close to some statements
     for f, keyword in [(Filters(), None), (Filters(kind="news"), None), (Filters(), "border")]:
         exact = q.search(reader, f, keyword=keyword, vector=vector, limit=20)
         rows, scores = index.top(vector, q.matching_embedding_rows(reader, f, keyword), k=60)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from warehouse.store import Reader, write_session
+from warehouse.store import Reader, connect_read, write_session
 
 STANCES = ("favor", "against", "none")
 AGREEMENT_LABELS = ("agree", "disagree", "neutral")
@@ -650,18 +650,27 @@ def embeddings_version(reader: Reader) -> tuple | None:
 
 def embedding_batches(reader: Reader, batch: int = 100_000):
     """Yield (rowids, float32 matrix) batches of all embeddings in rowid order (for an
-    in-memory index); the first item is the total number of rows."""
+    in-memory index); the first item is the total number of rows. Each batch is read by a
+    connection of its own, closed after it: one connection would keep every block of the
+    table cached (1.5 GB at a million rows). So a writer's swap during the read can mix two
+    versions; a caller that must not mix them compares store.file_version before and after."""
     cur = reader.cursor()
     try:
         n, top = cur.execute("SELECT count(*), max(rowid) FROM wh.main.embeddings").fetchone()
-        yield n
-        for lo in range(0, (top if top is not None else -1) + 1, batch):
-            got = cur.execute("SELECT rowid AS r, vector FROM wh.main.embeddings WHERE rowid >= ? AND rowid < ?",
-                              [lo, lo + batch]).fetchnumpy()
-            if len(got["r"]):
-                yield np.asarray(got["r"], dtype=np.int64), np.stack(got["vector"]).astype(np.float32, copy=False)
     finally:
         cur.close()
+    yield n
+    for lo in range(0, (top if top is not None else -1) + 1, batch):
+        con = connect_read(reader.db)
+        try:
+            got = con.sql("SELECT rowid AS r, vector FROM wh.main.embeddings WHERE rowid >= ? AND rowid < ?",
+                          params=[lo, lo + batch]).to_arrow_table()
+        finally:
+            con.close()
+        if got.num_rows:
+            vectors = got.column("vector").combine_chunks()
+            yield (got.column("r").to_numpy().astype(np.int64),
+                   vectors.flatten().to_numpy().reshape(len(vectors), -1).astype(np.float32, copy=False))
 
 
 # --- document ---------------------------------------------------------------------------------------
