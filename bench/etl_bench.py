@@ -32,7 +32,7 @@ def main() -> None:
     print("| run | exit | seconds | peak MB | documents added | unchanged | segments | embedded |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in (("first", first), ("second (unchanged)", second)):
-        print(f"| {name} | {r['exit']} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {r.get('added')} | {r.get('skipped')} "
+        print(f"| {name} | {r['exit']} | {r['seconds']:.1f} | {r['peak_rss_mb'] or 0:.0f} | {r.get('added')} | {r.get('skipped')} "
               f"| {r.get('segments')} | {r.get('embedded')} |")
     print(f"\nfirst / second wall time: {first['seconds'] / second['seconds']:.1f}x; "
           f"embedding rate in the first run: {(first.get('embedded') or 0) / first['seconds']:.0f} segments/s (incl. start-up)")

@@ -13,6 +13,7 @@ happens before the timed runs; its cost is reported as embedder_prepare_s.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.debate_corpus import BenchTexts
-from bench.harness import ProcResult, file_bytes, run_process, stance_cmd
+from bench.harness import ROOT, ProcResult, file_bytes, run_process, stance_cmd
 
 RUN_COLUMNS = ["run_id", "status", "segments", "embedded", "added", "replaced", "skipped", "rejected"]
 
@@ -61,7 +62,7 @@ def last_run(db: Path) -> dict:
 def run_etl(db: Path, inputs: list[str | Path], timeout: float | None = None) -> dict:
     """One `stance etl --db DB INPUTS` process: exit code, wall seconds, peak RSS and its etl_runs row."""
     proc: ProcResult = run_process(stance_cmd("etl", "--db", str(db), *map(str, inputs)), timeout=timeout)
-    result = {"exit": proc.exit, "seconds": round(proc.seconds, 3), "peak_rss_mb": round(proc.peak_rss_mb, 1)}
+    result = {"exit": proc.exit, "seconds": round(proc.seconds, 3), "peak_rss_mb": proc.peak_rss_mb and round(proc.peak_rss_mb, 1)}
     if proc.exit not in (0, 3):
         result["stderr_tail"] = proc.stderr[-2000:]
     if Path(db).exists():
@@ -99,10 +100,11 @@ def cosines(db: Path, segment_ids: list[str], reference: np.ndarray) -> dict:
 def prepare_embedder() -> float:
     """Seconds to load the ETL's embedder in a fresh process (making the cached ONNX export if missing)."""
     code = "from etl.embed import get_embedder; get_embedder().encode(['warm up'])"
-    proc = run_process([sys.executable, "-c", code])
-    if proc.exit != 0:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
         raise RuntimeError(f"loading the ETL's embedder failed: {proc.stderr[-500:]}")
-    return proc.seconds
+    return time.perf_counter() - start
 
 
 def measure(bench: BenchTexts, work: Path, log=print) -> dict:

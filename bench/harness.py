@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:  # `python bench/xyz.py` puts bench/, not the repo
 class ProcResult:
     exit: int
     seconds: float  # wall time from spawn to exit, including interpreter and model start-up
-    peak_rss_mb: float  # the child's own peak resident set (and that of children it waited for)
+    peak_rss_mb: float | None  # the child's own peak resident set (VmHWM); None when it was killed
     stdout: str
     stderr: str
 
@@ -31,28 +31,43 @@ def stance_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "stance", *args]
 
 
-def run_process(cmd: list[str], cwd: Path = ROOT, timeout: float | None = None, env: dict | None = None) -> ProcResult:
-    """Run `cmd`, measuring wall time and the peak RSS of exactly this child (os.wait4's rusage).
+# `python -m MODULE ARGS` run so that the process writes its own peak RSS at exit. Neither
+# RUSAGE_CHILDREN nor os.wait4's rusage can tell it: Linux carries ru_maxrss across fork and
+# exec, so a child of this (large) process starts with this process's peak. VmHWM belongs to
+# the address space exec made, so it is the child's own.
+_PEAK_WRAPPER = (
+    "import atexit, os, re, runpy, sys\n"
+    "def _peak():\n"
+    "    hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1)\n"
+    "    open(os.environ['STANCE_BENCH_PEAK_FILE'], 'w').write(hwm)\n"
+    "atexit.register(_peak)\n"
+    "del sys.argv[0]\n"
+    "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+)
 
-    RUSAGE_CHILDREN would give the maximum over every child this process ever had, which is
-    useless for the second of several measurements.
-    """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+
+def run_process(cmd: list[str], cwd: Path = ROOT, timeout: float | None = None, env: dict | None = None) -> ProcResult:
+    """Run `cmd` (`python -m MODULE ...`), measuring wall time and the child's own peak RSS."""
+    if cmd[1:2] != ["-m"]:
+        raise ValueError(f"expected a `python -m MODULE ...` command, got {cmd[:3]}")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(prefix="peak-") as peak:
+        env = {**(env or os.environ), "STANCE_BENCH_PEAK_FILE": peak.name}
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen([cmd[0], "-c", _PEAK_WRAPPER, *cmd[2:]], cwd=cwd, stdout=out, stderr=err, env=env)
         timer = threading.Timer(timeout, proc.kill) if timeout else None
         if timer:
             timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             if timer:
                 timer.cancel()
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         out.seek(0)
         err.seek(0)
-        return ProcResult(proc.returncode, seconds, usage.ru_maxrss / 1024,
+        hwm = Path(peak.name).read_text().strip()
+        return ProcResult(proc.returncode, seconds, int(hwm) / 1024 if hwm else None,
                           out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
