@@ -157,7 +157,7 @@ class Suite:
             if speed:
                 runs = speed.pop("etl_runs")
                 first_run = runs["first"]
-                res.setdefault("bytes_per_segment", {})["etl"] = speed.pop("etl_bytes_per_segment")
+                res["bytes_per_segment_etl"] = speed.pop("etl_bytes_per_segment")
                 res.update(speed)
                 res.setdefault("details", {})["etl_runs"] = runs
         if "memory" in args.parts and bench and args.memory_segments != args.etl_segments:
@@ -177,7 +177,7 @@ class Suite:
             if synthetic:
                 n = segment_count(synthetic)
                 res["segments"]["synthetic"] = n
-                res.setdefault("bytes_per_segment", {})["synthetic"] = round(file_bytes(synthetic) / n, 1)
+                res["bytes_per_segment"] = round(file_bytes(synthetic) / n, 1)
         if "dashboard" in args.parts and synthetic:
             from bench import dashboard_bench
 

@@ -22,7 +22,8 @@ def measure(corpus: Path, work: Path, corpus_run: dict | None = None, n_copies: 
     run = run_etl(work / f"memory-x{n_copies}.duckdb", [big])
     one, many = corpus_run["peak_rss_mb"], run["peak_rss_mb"]
     return {
-        "etl_peak_rss_mb": {"corpus": one, f"x{n_copies}": many},
+        "etl_peak_rss_mb": one,
+        f"etl_peak_rss_mb_x{n_copies}": many,
         f"rss_growth_x{n_copies}": round(many / one, 3) if one else None,
         f"etl_per_s_x{n_copies}": round(run["embedded"] / run["seconds"], 2) if run.get("embedded") else None,
         "memory_runs": {f"x{n_copies}": run},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 MIN_LETTERS = 8  # below this, only a decisive script answers
@@ -64,9 +65,9 @@ def detect_language(text: str) -> str | None:
     if len(letters) < 2:
         return None
     counts: dict[str, int] = {}
-    for c in letters:
+    for c, k in Counter(letters).items():  # per distinct letter: a segment has a few dozen
         s = _script(c)
-        counts[s] = counts.get(s, 0) + 1
+        counts[s] = counts.get(s, 0) + k
     script, n = max(counts.items(), key=lambda kv: kv[1])
     if script == "han" and counts.get("kana"):
         script = "kana"  # Japanese mixes kanji with kana

@@ -79,12 +79,14 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides: bool = True):
+def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides: bool = True,
+                  memory_limit: str | None = None):
     """A read-write connection on a private copy of the warehouse, swapped in on success.
 
     The copy is taken without holding the lock (the live file only ever changes by an
     atomic rename); the swap holds `<db>.lock`. If someone else swapped in a new version
     meanwhile (a correction made in the dashboard), its label overrides are carried over.
+    `memory_limit` caps DuckDB's buffer memory (e.g. "64MB"; it spills to disk beyond it).
     """
     db = Path(db).resolve()
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,7 @@ def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides
     base_id = file_version(db)
     if base_id:
         shutil.copyfile(db, tmp)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"memory_limit": memory_limit} if memory_limit else {})
     try:
         migrate(con)
         yield con

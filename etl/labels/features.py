@@ -63,7 +63,8 @@ class CachedEmbedder:
 
     def __init__(self, embedder, cache_dir: str | Path):
         self.inner, self.name, self.dim = embedder, embedder.name, embedder.dim
-        self.dir = Path(cache_dir) / hashlib.sha1(embedder.name.encode()).hexdigest()[:12]
+        key = f"{embedder.name}|{getattr(embedder, 'backend', '')}"  # backends agree to cosine 0.98, not exactly
+        self.dir = Path(cache_dir) / hashlib.sha1(key.encode()).hexdigest()[:12]
         self.dir.mkdir(parents=True, exist_ok=True)
         self._rows: dict[str, np.ndarray] = {}
         for keys in self.dir.glob("*.json"):
