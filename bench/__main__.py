@@ -88,13 +88,9 @@ def segment_count(db: Path) -> int:
 
 
 def measure_search(db: Path, n_queries: int) -> dict:
-    # Call site for bench/search.py (written separately): measure_search(db_path, n_queries=..., k=10)
-    # -> {"search_p95_ms", "search_recall_at_10", ...}.
-    try:
-        from bench.search import measure_search as measure_fn
-    except ImportError as exc:
-        raise RuntimeError(f"bench/search.py with measure_search() is not available: {exc}") from None
-    return measure_fn(db, n_queries=n_queries, k=10)
+    from bench.search import measure_search as measure
+
+    return measure(db, n_queries=n_queries, k=10)
 
 
 class Suite:
