@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench import cold_start, etl_speed, memory
 from bench.debate_corpus import select
-from bench.harness import CORPORA, code_version, file_bytes, machine
+from bench.harness import CORPORA, code_version, file_bytes, machine, query
 from bench.targets import evaluate, table, targets_json
 
 PARTS = ("etl", "memory", "dashboard", "search", "cold_start")
@@ -75,16 +75,6 @@ def synthetic_warehouse(args, work: Path) -> Path:
 
     log(f"synthetic warehouse: {args.segments:,} segments (bench/make_warehouse.py)")
     return build(work / f"synthetic-{args.segments}.duckdb", args.segments, log=lambda m: log(f"  {m}"))
-
-
-def segment_count(db: Path) -> int:
-    from warehouse.store import connect_read
-
-    con = connect_read(db)
-    try:
-        return con.execute("SELECT count(*) FROM segments").fetchone()[0]
-    finally:
-        con.close()
 
 
 def measure_search(db: Path, n_queries: int) -> dict:
@@ -171,7 +161,7 @@ class Suite:
         if {"dashboard", "search", "cold_start"} & set(args.parts):
             synthetic = self.part("synthetic_warehouse", lambda: synthetic_warehouse(args, work))
             if synthetic:
-                n = segment_count(synthetic)
+                n = query(synthetic, "SELECT count(*) FROM segments")[0][0]
                 res["segments"]["synthetic"] = n
                 res["bytes_per_segment"] = round(file_bytes(synthetic) / n, 1)
         if "dashboard" in args.parts and synthetic:

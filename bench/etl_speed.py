@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.debate_corpus import BenchTexts
-from bench.harness import ROOT, ProcResult, file_bytes, run_process, stance_cmd
+from bench.harness import ROOT, ProcResult, file_bytes, query, run_process, stance_cmd
 
 RUN_COLUMNS = ["run_id", "status", "segments", "embedded", "added", "replaced", "skipped", "rejected"]
 
@@ -49,14 +49,8 @@ def embed_raw(texts: list[str]) -> tuple[np.ndarray, float]:
 
 def last_run(db: Path) -> dict:
     """The warehouse's latest etl_runs row."""
-    from warehouse.store import connect_read
-
-    con = connect_read(db)
-    try:
-        row = con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM etl_runs ORDER BY run_id DESC LIMIT 1").fetchone()
-    finally:
-        con.close()
-    return dict(zip(RUN_COLUMNS, row)) if row else {}
+    rows = query(db, f"SELECT {', '.join(RUN_COLUMNS)} FROM etl_runs ORDER BY run_id DESC LIMIT 1")
+    return dict(zip(RUN_COLUMNS, rows[0])) if rows else {}
 
 
 def run_etl(db: Path, inputs: list[str | Path], timeout: float | None = None) -> dict:
@@ -71,16 +65,9 @@ def run_etl(db: Path, inputs: list[str | Path], timeout: float | None = None) ->
 
 
 def stored_vectors(db: Path, segment_ids: list[str]) -> dict[str, np.ndarray]:
-    """segment id -> the vector the ETL stored for it (embeddings joined to segments by segment id)."""
-    from warehouse.store import connect_read
-
-    wanted = set(segment_ids)
-    con = connect_read(db)
-    try:
-        rows = con.execute("SELECT e.segment_id, e.vector FROM embeddings e JOIN segments s USING (segment_id)").fetchall()
-    finally:
-        con.close()
-    return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows if sid in wanted}
+    """segment id -> the vector the ETL stored for it."""
+    rows = query(db, "SELECT segment_id, vector FROM embeddings WHERE list_contains(?, segment_id)", [segment_ids])
+    return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows}
 
 
 def cosines(db: Path, segment_ids: list[str], reference: np.ndarray) -> dict:
@@ -122,7 +109,7 @@ def measure(bench: BenchTexts, work: Path, log=print) -> dict:
     embedded = first.get("embedded") or 0
     raw_per_s = n / raw_s
     etl_per_s = embedded / first["seconds"] if embedded else None
-    segments_in_db = _count(db, "segments") if db.exists() else 0
+    segments_in_db = query(db, "SELECT count(*) FROM segments")[0][0] if db.exists() else 0
     return {
         "embed_raw_per_s": round(raw_per_s, 2),
         "embed_raw_seconds": round(raw_s, 3),
@@ -135,12 +122,3 @@ def measure(bench: BenchTexts, work: Path, log=print) -> dict:
         "etl_runs": {"first": first, "noop": noop},
     }
 
-
-def _count(db: Path, table: str) -> int:
-    from warehouse.store import connect_read
-
-    con = connect_read(db)
-    try:
-        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        con.close()

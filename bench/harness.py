@@ -106,6 +106,17 @@ def _read(path: str) -> str:
         return ""
 
 
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one query, through a read-only connection closed after it."""
+    from warehouse.store import connect_read
+
+    con = connect_read(db)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
 def file_bytes(db: Path) -> int:
     """The warehouse file plus a DuckDB write-ahead log beside it, if any."""
     db = Path(db)

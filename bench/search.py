@@ -146,6 +146,10 @@ def timed_search(index: EmbeddingIndex, queries: np.ndarray, allowed, k: int) ->
     return found, times
 
 
+def percentiles(prefix: str, times: list[float]) -> dict:
+    return {f"{prefix}_p{p}_ms": round(float(np.percentile(times, p)), 1) for p in (50, 95)}
+
+
 def rss_mb() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize() / 2 ** 20
 
@@ -159,9 +163,8 @@ def build_index(reader: Reader) -> tuple[EmbeddingIndex, dict]:
     seconds = time.perf_counter() - start
     gc.collect()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    memory = getattr(snap, "nbytes", None)
     return index, {"n": snap.size, "index_build_s": round(seconds, 2),
-                   "index_memory_mb": round(memory / 2 ** 20 if memory is not None else rss_mb() - before, 1),
+                   "index_memory_mb": round(snap.nbytes / 2 ** 20, 1),
                    "index_rss_growth_mb": round(rss_mb() - before, 1), "process_peak_rss_mb": round(peak, 1)}
 
 
@@ -176,16 +179,14 @@ def measure_search(db_path, n_queries: int = 200, k: int = 10, seed: int = 0, fi
     truth = exact_top(reader, queries, {None: None, **{name: mask(rows, size) for name, rows in allowed.items()}}, k)
     found, times = timed_search(index, queries, None, k)
     out.update({"queries": len(queries), "phrase_queries": n_phrases, "k": k,
-                "search_p50_ms": round(float(np.percentile(times, 50)), 1),
-                "search_p95_ms": round(float(np.percentile(times, 95)), 1),
+                **percentiles("search", times),
                 f"search_recall_at_{k}": recall(found, truth[None]),
                 "search_recall_phrases": recall(found[:n_phrases], truth[None][:n_phrases]),
                 "search_recall_perturbed": recall(found[n_phrases:], truth[None][n_phrases:])})
     for name, rows in allowed.items():
         found, times = timed_search(index, queries, rows, k)
         out.update({f"filtered_{name}_rows": int(len(np.unique(rows))),
-                    f"filtered_{name}_p50_ms": round(float(np.percentile(times, 50)), 1),
-                    f"filtered_{name}_p95_ms": round(float(np.percentile(times, 95)), 1),
+                    **percentiles(f"filtered_{name}", times),
                     f"filtered_{name}_recall_at_{k}": recall(found, truth[name])})
     return out
 

@@ -22,6 +22,11 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from etl.embed import BACKENDS
+
+
+PATH_KEYS = {"db", "taxonomy", "aliases", "label_models"}  # `model` is a path only where one exists
+
 
 class ConfigError(ValueError):
     pass
@@ -47,7 +52,7 @@ def load_config(path: str | Path | None = None) -> Config:
         value = os.environ.get(f"STANCE_{f.name.upper()}")
         if value and f.name != "dashboard":
             setattr(cfg, f.name, value)
-    if cfg.embed_backend not in (None, "onnx", "sentence-transformers"):
+    if cfg.embed_backend not in (None, *BACKENDS):
         raise ConfigError(f"embed_backend = {cfg.embed_backend!r}: expected 'onnx' or 'sentence-transformers'")
     return cfg
 
@@ -73,5 +78,5 @@ def _apply_file(cfg: Config, path: Path) -> None:
         else:
             # relative paths in the file are relative to the file
             resolved = path.parent / value
-            is_path = key not in ("model", "embed_backend") or (key == "model" and resolved.exists())
+            is_path = key in PATH_KEYS or (key == "model" and resolved.exists())
             setattr(cfg, key, str(resolved) if is_path and not Path(value).is_absolute() else value)
