@@ -115,6 +115,11 @@ def write_session(db: str | Path, *, lock_timeout: float = 30.0, merge_overrides
         Path(f"{tmp}.wal").unlink(missing_ok=True)
 
 
+def sql_string(value) -> str:
+    """A SQL string literal (ATTACH takes no parameters in DuckDB 1.5)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def file_version(path: str | Path) -> tuple[int, int, int] | None:
     """Changes whenever a writer swaps in a new version of the file; None if it does not exist."""
     try:
@@ -125,7 +130,7 @@ def file_version(path: str | Path) -> tuple[int, int, int] | None:
 
 
 def _carry_over_overrides(con: duckdb.DuckDBPyConnection, live: Path) -> None:
-    con.execute("ATTACH ? AS live (READ_ONLY)", [str(live)])
+    con.execute(f"ATTACH {sql_string(live)} AS live (READ_ONLY)")
     try:
         con.execute(
             """INSERT INTO label_overrides
@@ -156,7 +161,7 @@ def connect_read(db: str | Path) -> duckdb.DuckDBPyConnection:
     if not db.exists():
         raise FileNotFoundError(f"{db}: no such warehouse (run `stance etl --db {db} INPUT...` first)")
     con = duckdb.connect(":memory:")
-    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(db)])
+    con.execute(f"ATTACH {sql_string(db)} AS wh (READ_ONLY)")
     con.execute("USE wh")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
