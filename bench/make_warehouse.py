@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -355,9 +356,8 @@ def insert_embeddings(con, rng, seg_ids, phrase_id, centres, chunk: int = 100_00
         hi = min(lo + chunk, len(seg_ids))
         v = centres[phrase_id[lo:hi]] + rng.standard_normal((hi - lo, DIM), dtype=np.float32) * (0.7 / DIM ** 0.5)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
-        vec = np.empty(hi - lo, dtype=object)
-        vec[:] = list(v)
-        batch = {"segment_id": seg_ids[lo:hi], "vector": vec}  # noqa: F841 (scanned by DuckDB)
+        batch = pa.table({"segment_id": pa.array(seg_ids[lo:hi], pa.string()),  # noqa: F841 (scanned by DuckDB)
+                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(v.ravel()), DIM)})
         con.execute(f"INSERT INTO embeddings SELECT segment_id, '{MODEL}', {DIM}, vector::FLOAT[{DIM}] FROM batch")
 
 
