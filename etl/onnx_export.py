@@ -8,9 +8,11 @@ file or this recipe change, so a stale export is never used.
 The int8 recipe (measured on debate segments against the plain sentence-transformers
 vectors, see docs/architecture.md): weights per output channel, only the MatMuls with a
 weight operand (quantising attention's activation x activation products cost up to 0.2
-cosine), and the first layer's feed-forward output kept in fp32. Short texts lose the most
-(few tokens to average the error over), so the embedder sends them to the fp32 model.
-The export is refused (fp32 only) when any calibration text falls below MIN_COSINE.
+cosine) and the embedding tables (Gather; e5's 250k-piece table shrinks from 384 to 96 MB),
+and the first layer's feed-forward output kept in fp32. The export is refused (fp32 only)
+when a long calibration text falls below MIN_COSINE. Short texts lose the most (few tokens
+to average the error over): where they fall below it, the embedder sends them to the fp32
+model (MiniLM), and where they do not, the fp32 model is never loaded (e5).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from filelock import FileLock
 
 log = logging.getLogger("stance.embed")
 
-RECIPE = "int8-dyn-pc-wmm-x0ffn2-v1"  # change to invalidate every cached export
+RECIPE = "int8-dyn-pc-wmm-gather-x0ffn2-v2"  # change to invalidate every cached export
 MIN_COSINE = 0.98
 KEEP_FP32 = re.compile(r"layer\.0/output/dense/")
 _CALIBRATION = [  # long enough to take the int8 path (the fidelity check is about those)
@@ -42,7 +44,10 @@ _CALIBRATION = [  # long enough to take the int8 path (the fidelity check is abo
     "would freeze the industry in place and hand the future to whoever already has the lawyers.",
     "Thank you all for coming tonight. Before we begin, a reminder that the candidates have agreed to the "
     "rules: ninety seconds for answers, thirty for rebuttals, and no notes brought onto the stage.",
+    "وكرر ترامب مزاعمه بأن انتخابات 2020 تم تزويرها، وأن قادة دول أخرى يرسلون المجرمين عمداً عبر الحدود، "
+    "فيما انتقد ماسك التنظيم الحكومي الذي قال إنه يعيق الابتكار في شركات التكنولوجيا.",
 ]
+_SHORT = ["Thank you.", "No.", "That is not true, Senator.", "Wrong.", "شكرا جزيلا.", "Let's move on."]
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class OnnxExport:
     fp32: Path
     int8: Path | None  # None: quantisation was not faithful enough for this model
     inputs: tuple[str, ...]
+    int8_short: bool = False  # int8 is faithful on short texts too
 
 
 def cache_root() -> Path:
@@ -75,7 +81,7 @@ def onnx_export(model_dir: str | Path) -> OnnxExport:
                 _build(model_dir, target)
     meta = json.loads((target / "export.json").read_text())
     return OnnxExport(target / "model.onnx", target / "model_int8.onnx" if meta["int8"] else None,
-                      tuple(meta["inputs"]))
+                      tuple(meta["inputs"]), bool(meta["int8"] and meta.get("int8_short")))
 
 
 def _build(model_dir: Path, target: Path) -> None:
@@ -84,11 +90,12 @@ def _build(model_dir: Path, target: Path) -> None:
     try:
         inputs = _export_fp32(model_dir, work / "model.onnx")
         _quantise(work / "model.onnx", work / "model_int8.onnx")
-        faithful = _faithful(model_dir, work, inputs)
+        faithful = _faithful(model_dir, work, inputs, _CALIBRATION)
         if not faithful:
             (work / "model_int8.onnx").unlink()
-        (work / "export.json").write_text(json.dumps({"recipe": RECIPE, "model": str(model_dir),
-                                                      "inputs": inputs, "int8": faithful}))
+        short = faithful and _faithful(model_dir, work, inputs, _SHORT, quiet=True)
+        (work / "export.json").write_text(json.dumps({"recipe": RECIPE, "model": str(model_dir), "inputs": inputs,
+                                                      "int8": faithful, "int8_short": short}))
         shutil.rmtree(target, ignore_errors=True)
         os.replace(work, target)
     finally:
@@ -131,22 +138,23 @@ def _quantise(fp32: Path, out: Path) -> None:
     graph = onnx.load(str(fp32), load_external_data=False).graph
     weights = {i.name for i in graph.initializer}
     nodes = [n.name for n in graph.node
-             if n.op_type == "MatMul" and any(i in weights for i in n.input) and not KEEP_FP32.search(n.name)]
+             if n.op_type in ("MatMul", "Gather") and any(i in weights for i in n.input) and not KEEP_FP32.search(n.name)]
     logging.disable(logging.WARNING)  # the quantiser logs a line per tensor, and advice, on the root logger
     try:
-        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, nodes_to_quantize=nodes)
+        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True, nodes_to_quantize=nodes,
+                         op_types_to_quantize=["MatMul", "Gather"])
     finally:
         logging.disable(logging.NOTSET)
 
 
-def _faithful(model_dir: Path, work: Path, inputs: list[str]) -> bool:
-    from etl.embed import OnnxSession, Tokens
+def _faithful(model_dir: Path, work: Path, inputs: list[str], texts: list[str], quiet: bool = False) -> bool:
+    from etl.embed import OnnxSession, Tokens, model_prompt
 
-    tokens = Tokens(model_dir)
-    batch = tokens.encode(_CALIBRATION)
+    prompt = model_prompt(model_dir)
+    batch = Tokens(model_dir).encode([prompt + t for t in texts])
     a = OnnxSession(work / "model.onnx", inputs).embed(batch)
     b = OnnxSession(work / "model_int8.onnx", inputs).embed(batch)
     worst = float(np.min(np.sum(a * b, axis=1)))
-    if worst < MIN_COSINE:
+    if worst < MIN_COSINE and not quiet:
         log.warning("int8 export of %s is not faithful (min cosine %.3f < %.2f): using fp32", model_dir, worst, MIN_COSINE)
     return worst >= MIN_COSINE

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
+from etl.embed import DEFAULT_MODEL
 from etl.labels.data import COLUMNS, TrainingDataError, read_rows
 from etl.labels.pair_models import AgreementModel, StanceModel
 from etl.labels.predict import pair_labels, topic_scores
@@ -20,7 +21,7 @@ VERSION = "0.2"
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_DIR = PACKAGE / "default"
 DATA_DIR = PACKAGE / "training_data"
-DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+DEFAULT_EMBEDDER = DEFAULT_MODEL
 MODELS = {"topic": TopicModel, "stance": StanceModel, "agreement": AgreementModel}
 # The default topic CSV is ~75% on-topic; in transcripts roughly one segment in ten touches a given topic.
 DEFAULT_CONFIG = {"topic": {"prior": 0.1}, "stance": None, "agreement": None}
