@@ -40,8 +40,8 @@ TOPICS = ["immigration", "elections", "regulation", "economy", "climate"]
 STANCES = ["favor", "against", "none"]
 TARGETS = {
     "immigration": "stricter immigration enforcement",
-    "elections": "the integrity of the election result",
-    "regulation": "more government regulation",
+    "elections": "trust that elections are free, fair and accurately counted",
+    "regulation": "more government regulation of business",
     "economy": "higher public spending",
     "climate": "faster climate action",
 }
