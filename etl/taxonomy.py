@@ -22,7 +22,7 @@ class Topic:
     name: str
     description: str
     stance_target: str
-    threshold: float = 0.5
+    threshold: float | None = None  # None: the label model's own cut, tuned for F1 when it was trained
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # side ('favor'/'against' the stance target) -> language -> phrases that take that side
     stance_cues: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -89,8 +89,9 @@ def _topic(path: Path, name, spec) -> Topic:
     for key in ("description", "stance_target"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             raise TaxonomyError(f"{where}: '{key}' must be a non-empty text")
-    threshold = spec.get("threshold", 0.5)
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 < threshold < 1:
+    threshold = spec.get("threshold")
+    if threshold is not None and (not isinstance(threshold, (int, float)) or isinstance(threshold, bool)
+                                  or not 0 < threshold < 1):
         raise TaxonomyError(f"{where}: 'threshold' must be a number between 0 and 1")
     cues = _terms(where, "cues", spec.get("cues"))
     stance_cues = spec.get("stance_cues") or {}
@@ -100,7 +101,7 @@ def _topic(path: Path, name, spec) -> Topic:
         name=name,
         description=" ".join(spec["description"].split()),
         stance_target=spec["stance_target"].strip(),
-        threshold=float(threshold),
+        threshold=None if threshold is None else float(threshold),
         cues=cues,
         stance_cues={side: _terms(where, f"stance_cues.{side}", v) for side, v in stance_cues.items()},
     )

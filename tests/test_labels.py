@@ -80,7 +80,7 @@ def test_train_then_evaluate_beats_chance(tmp_path, embedder):
     assert not list((tmp_path / "model").glob("*.pkl"))
 
     result = evaluate("stance", test_csv, tmp_path / "model", embedder)
-    assert set(result) == {"task", "n", "macro_f1", "accuracy", "per_class"}
+    assert set(result) == {"task", "n", "macro_f1", "accuracy", "per_class", "ece"} and 0 <= result["ece"] <= 1
     assert result["n"] == 30 and result["macro_f1"] > 0.5  # chance is 1/3 on unseen targets
     assert set(result["per_class"]["favor"]) == {"precision", "recall", "f1", "support"}
     assert Labeller(load_taxonomy(), embedder, tmp_path / "model").name.startswith("stance-custom-")
@@ -99,11 +99,41 @@ def test_default_labeller_english_immigration_favor(labeller, embedder):
     assert all(0 <= t.score <= 1 and t.model == labeller.name for t in topics)
 
 
-def test_default_labeller_arabic_uses_cues(labeller, embedder):
+def test_default_labeller_reads_arabic_with_the_model(labeller, embedder):
     segs = segments(("يجب إغلاق الحدود أمام الهجرة غير الشرعية وترحيل المخالفين", "ar"))
-    topics = labeller.topics(segs, embedder.encode([segs[0].text]))
+    vecs = embedder.encode([segs[0].text])
+    topics = labeller.topics(segs, vecs)
     immigration = next(t for t in topics if t.topic == "immigration")
-    assert immigration.assigned and "cue" in immigration.method
+    assert immigration.assigned and immigration.method.startswith("embedding-lr")
+    assert not any(t.assigned for t in topics if t.topic != "immigration")
+    [stance] = labeller.stances(segs, vecs, topics)
+    assert (stance.label, stance.method) == ("favor", "embedding-lr")
+
+
+@pytest.fixture(scope="module")
+def english_only(tmp_path_factory):
+    """A labeller over the English-only MiniLM, with small models trained here: Arabic falls to cue terms."""
+    minilm = get_embedder("all-MiniLM-L6-v2")
+    out = tmp_path_factory.mktemp("minilm-models")
+    rows = {"topic": (["text", "label"], [["Secure the border now.", "immigration"], ["Close the border.", "immigration"],
+                                          ["Count every ballot.", "elections"], ["The vote was rigged.", "elections"],
+                                          ["Cut the red tape.", "regulation"], ["Regulate the banks.", "regulation"],
+                                          ["I like pancakes.", "other"], ["Nice weather today.", "other"]]),
+            "stance": (["text", "target", "label"], stance_rows(["the toll road", "rent control"])),
+            "agreement": (["quote", "response", "label"], [["Taxes are too high.", r, lab] for r, lab in (
+                ("Exactly right.", "agree"), ("Yes, I agree.", "agree"), ("No, they are not.", "disagree"),
+                ("That is false.", "disagree"), ("What time is it?", "neutral"), ("Next question.", "neutral"))])}
+    for task, (header, data) in rows.items():
+        train(task, write_csv(out / f"{task}.csv", header, data), out / task, minilm)
+    return Labeller(load_taxonomy(), minilm, out), minilm
+
+
+def test_languages_the_model_does_not_read_fall_back_to_cue_terms(english_only):
+    labeller, minilm = english_only
+    segs = segments(("يجب إغلاق الحدود أمام الهجرة غير الشرعية وترحيل المخالفين", "ar"))
+    topics = labeller.topics(segs, minilm.encode([segs[0].text]))
+    immigration = next(t for t in topics if t.topic == "immigration")
+    assert not minilm.covers("ar") and immigration.assigned and immigration.method == "cue-terms"
     assert not any(t.assigned for t in topics if t.topic != "immigration")
 
 
@@ -133,23 +163,19 @@ def test_user_added_topic_works_zero_shot(tmp_path, embedder):
     economy = {t.segment_id: t for t in topics if t.topic == "economy"}
     assert economy["s0"].assigned and economy["s0"].method.startswith("zero-shot")
     assert not economy["s1"].assigned
-    assert economy["s2"].assigned and economy["s2"].method == "cue-terms"
+    assert economy["s2"].assigned and economy["s2"].method.startswith("zero-shot")  # Arabic, read by the model
     stances = labeller.stances(segs, embedder.encode([s.text for s in segs]), topics)
     assert {s.target for s in stances if s.topic == "economy"} == {"the government's economic policy"}
 
 
-def test_arabic_stance_uses_the_topics_own_cues(embedder):
+def test_arabic_stance_uses_the_topics_own_cues_where_the_model_cannot_read_it(english_only):
     """Where the model does not cover the language, the taxonomy's stance cues decide the side."""
-    from etl.labels import Labeller
-    from etl.model import Segment
-    from etl.taxonomy import load_taxonomy
-
+    labeller, minilm = english_only
     texts = {"border": "كرر الحاكم تعهده بإغلاق الحدود في اليوم الأول وترحيل المجرمين.",
              "rigged": "وكرر ادعاءه بأن الانتخابات السابقة زورت.",
              "innovation": "وقال إن التنظيم الحكومي يعيق الابتكار."}
     segs = [Segment(k, "d", i, 0, None, t, 0, len(t), language="ar") for i, (k, t) in enumerate(texts.items())]
-    labeller = Labeller(load_taxonomy(), embedder)
-    vecs = embedder.encode([s.text for s in segs])
+    vecs = minilm.encode([s.text for s in segs])
     stances = {(s.segment_id, s.topic): s for s in labeller.stances(segs, vecs, labeller.topics(segs, vecs))}
     assert stances["border", "immigration"].label == "favor"
     assert stances["rigged", "elections"].label == "against"

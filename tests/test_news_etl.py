@@ -35,14 +35,20 @@ def topics_by_speaker(query, db):
 def test_seed_article_statements(seed_db, query):
     found = topics_by_speaker(query, seed_db)
     assert {"immigration", "elections"} <= found["Donald Trump"]
-    assert {"regulation", "elections"} <= found["Elon Musk"]
+    assert "regulation" in found["Elon Musk"]
     assert "Joseph Costello" in found
     # nobody the article does not name as a source
     assert set(found) <= {"Donald Trump", "Elon Musk", "Joseph Costello"}
     methods = {m for (m,) in query(seed_db, "SELECT DISTINCT topic_method FROM statements WHERE topic <> 'other'")}
-    assert all("cue" in m for m in methods)  # the bundled model is English-only: labels say how they were made
+    assert methods and all(m.startswith("embedding-lr") for m in methods)  # the multilingual model reads Arabic
     langs = {lang for (lang,) in query(seed_db, "SELECT DISTINCT language FROM statements")}
     assert langs == {"ar"}
+
+
+def test_trump_s_rigged_claim_is_against_trust_in_the_count(seed_db, query):
+    rows = query(seed_db, """SELECT stance, stance_target FROM statements
+                             WHERE speaker = 'Donald Trump' AND topic = 'elections' AND text LIKE '%تزويرها%'""")
+    assert rows == [("against", "trust that elections are free, fair and accurately counted")]
 
 
 def test_seed_article_costello_criticises_and_musk_agrees(seed_db, query):

@@ -72,14 +72,14 @@ def _document_rows(doc, seg_labels: dict, reply_labels: dict, out: dict) -> None
     segs = units(doc)
     previous = {}
     for i, u in enumerate(segs):
-        previous[u.key] = next((p.text for p in reversed(segs[:i]) if p.speaker), "")
+        previous[u.key] = next((p.text for p in reversed(segs[:i]) if _speaks(p.speaker)), "")
     by_turn = {}
     for u in segs:
         by_turn.setdefault(u.turn_index, []).append(u)
     base = {"language": doc.language or "en", "document_id": doc.document_id}
     for u in segs:
         labels = seg_labels.get(u.key)
-        if labels is None or not u.speaker or u.speaker.lower() in NOT_SPEAKERS:
+        if labels is None or not _speaks(u.speaker):
             continue
         row = {**base, "text": u.text, "context": previous[u.key]}
         if labels["topics"] is not None:
@@ -96,6 +96,11 @@ def _document_rows(doc, seg_labels: dict, reply_labels: dict, out: dict) -> None
         if doc_id == doc.document_id and turn in by_turn and target in by_turn:
             out["agreement"].append({**base, "quote": by_turn[target][-1].text, "response": by_turn[turn][0].text,
                                      "label": label})
+
+
+def _speaks(speaker: str | None) -> bool:
+    """As the ETL sees it: crowd and cross-talk labels are no speaker."""
+    return bool(speaker) and speaker.lower() not in NOT_SPEAKERS
 
 
 def write_csvs(rows: dict[str, list[dict]], out_dir: Path, prefix: str = "") -> dict[str, Path]:

@@ -69,5 +69,7 @@ def _clean(task: str, rec: dict) -> dict:
     row["label"] = row["label"].lower()
     if task == "topic":
         row["labels"] = sorted({x.strip() for x in row["label"].split("|")})
-    row["language"] = (rec.get("language") or "").strip().lower() or None  # optional column
+    row["language"] = (rec.get("language") or "").strip().lower() or None  # optional columns
+    row["context"] = " ".join((rec.get("context") or "").split())
+    row["document_id"] = (rec.get("document_id") or "").strip() or None
     return row

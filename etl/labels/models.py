@@ -10,15 +10,13 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit, softmax
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from etl.labels.features import Lexical
 
 FORMAT = 1
-# C: inverse L2 strength; emb_weight: scale of dense blocks vs TF-IDF; prior (topic only): expected
-# share of segments on a topic in real use, when the training CSV over-represents topics.
+# C: inverse L2 strength; emb_weight: scale of dense blocks vs TF-IDF.
 DEFAULTS = {"C": 1.0, "emb_weight": 1.0, "tfidf": True, "min_target_rows": 30, "max_seen_targets": 25,
-            "balanced": True, "prior": None}
+            "balanced": True}
 
 
 @dataclass
@@ -28,18 +26,17 @@ class Linear:
     coef: np.ndarray
     intercept: np.ndarray
     classes: list[str]
-    shift: float = 0.0  # binary only: added to the logit so that 0.5 is the tuned decision point
 
     @classmethod
-    def fit(cls, X, y, C: float, balanced: bool) -> "Linear":
-        lr = LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if balanced else None)
-        lr.fit(X, y)
+    def fit(cls, X, y, C: float, balanced: bool, weights: np.ndarray | None = None) -> "Linear":
+        lr = LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if balanced and weights is None else None)
+        lr.fit(X, y, sample_weight=weights)
         return cls(lr.coef_.astype(np.float32), lr.intercept_.astype(np.float32), [str(c) for c in lr.classes_])
 
     def proba(self, X) -> np.ndarray:
         z = np.asarray(X @ self.coef.T) + self.intercept
         if len(self.classes) == 2:
-            p = expit(z[:, 0] + self.shift)
+            p = expit(z[:, 0])
             return np.column_stack([1 - p, p])
         return softmax(z, axis=1)
 
@@ -47,25 +44,8 @@ class Linear:
         return {f"{prefix}.coef": self.coef, f"{prefix}.intercept": self.intercept}
 
     @classmethod
-    def from_arrays(cls, arrays, prefix: str, classes, shift: float = 0.0) -> "Linear":
-        return cls(arrays[f"{prefix}.coef"], arrays[f"{prefix}.intercept"], list(classes), shift)
-
-
-def tuned_shift(X, y: np.ndarray, C: float, folds: int = 3) -> float:
-    """Logit shift that puts the F1-optimal cut (found by cross-validation) at probability 0.5."""
-    if y.sum() < folds * 2:
-        return 0.0
-    z = np.zeros(len(y))
-    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
-        m = Linear.fit(X[tr], y[tr], C, balanced=False)
-        z[te] = np.asarray(X[te] @ m.coef.T).ravel() + m.intercept[0]
-    best, best_f1 = 0.0, -1.0
-    for cut in np.quantile(z, np.linspace(0.01, 0.995, 150)):
-        pred = z >= cut
-        f1 = 2 * (pred & (y == 1)).sum() / max(1, pred.sum() + y.sum())
-        if f1 > best_f1:
-            best, best_f1 = cut, f1
-    return float(np.clip(-best, -6, 6))
+    def from_arrays(cls, arrays, prefix: str, classes) -> "Linear":
+        return cls(arrays[f"{prefix}.coef"], arrays[f"{prefix}.intercept"], list(classes))
 
 
 class Stored:

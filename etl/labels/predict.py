@@ -29,15 +29,24 @@ def topic_scores(model, texts, langs, vecs, taxonomy, embedder) -> tuple[np.ndar
     return scores, methods
 
 
+def topic_assigned(model, taxonomy, scores: np.ndarray, methods: list[list[str]]) -> np.ndarray:
+    """Which topics each text is about: score >= the taxonomy's threshold, else the model's tuned cut
+    (0.5 for cue-term scores)."""
+    cut = np.array([[t.threshold if t.threshold is not None else 0.5 if m == CUE_TOPIC else model.threshold(t.name)
+                     for t, m in zip(taxonomy.topics, row)] for row in methods]).reshape(scores.shape)
+    return scores >= cut
+
+
 def _cue_topic_score(topic, text: str, lang) -> float:
     pat = topic.cue_pattern(lang)
     hits = len(pat.findall(text)) if pat else 0
     return 0.05 if hits == 0 else min(0.95, 0.7 + 0.1 * hits)
 
 
-def pair_labels(model, embedder, first, second, langs, first_vecs, second_vecs):
+def pair_labels(model, embedder, first, second, langs, first_vecs, second_vecs, context_vecs=None):
     """(labels, scores, methods) for stance (text, target) or agreement (quote, reply) pairs:
-    the model where the embedder covers the language, the cue lexicon elsewhere."""
+    the model where the embedder covers the language, the cue lexicon elsewhere. Scores are the
+    calibrated confidence in the label; context_vecs: what each stance text follows (optional)."""
     if model.task == "stance":
         cues = [cue_stance(t, lang) for t, lang in zip(first, langs)]
     else:
@@ -47,8 +56,9 @@ def pair_labels(model, embedder, first, second, langs, first_vecs, second_vecs):
     methods = [CUE_STANCE] * len(first)
     idx = np.flatnonzero(covered_mask(embedder, langs))
     if len(idx):
-        p = model.predict([first[i] for i in idx], [second[i] for i in idx], first_vecs[idx], second_vecs[idx])
+        context = None if context_vecs is None else context_vecs[idx]
+        p = model.predict([first[i] for i in idx], [second[i] for i in idx], first_vecs[idx], second_vecs[idx], context)
+        confidence = model.confidence(p.max(axis=1))
         for row, i in enumerate(idx):
-            k = int(p[row].argmax())
-            labels[i], scores[i], methods[i] = model.clf.classes[k], p[row, k], "embedding-lr"
+            labels[i], scores[i], methods[i] = model.clf.classes[int(p[row].argmax())], confidence[row], "embedding-lr"
     return labels, scores, methods

@@ -11,20 +11,20 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
 from etl.embed import DEFAULT_MODEL
+from etl.labels.calibration import expected_calibration_error
 from etl.labels.data import COLUMNS, TrainingDataError, read_rows
 from etl.labels.pair_models import AgreementModel, StanceModel
-from etl.labels.predict import pair_labels, topic_scores
+from etl.labels.predict import pair_labels, topic_assigned, topic_scores
 from etl.labels.topic_model import TopicModel
 from etl.taxonomy import OTHER, load_taxonomy
 
-VERSION = "0.2"
+VERSION = "0.3"
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_DIR = PACKAGE / "default"
 DATA_DIR = PACKAGE / "training_data"
 DEFAULT_EMBEDDER = DEFAULT_MODEL
 MODELS = {"topic": TopicModel, "stance": StanceModel, "agreement": AgreementModel}
-# The default topic CSV is ~75% on-topic; in transcripts roughly one segment in ten touches a given topic.
-DEFAULT_CONFIG = {"topic": {"prior": 0.1}, "stance": None, "agreement": None}
+DEFAULT_CONFIG = {"topic": {"C": 4.0}, "stance": None, "agreement": None}
 
 
 def encode_unique(embedder, texts: list[str]) -> np.ndarray:
@@ -35,18 +35,24 @@ def encode_unique(embedder, texts: list[str]) -> np.ndarray:
     return vecs[[pos[t] for t in texts]] if texts else vecs
 
 
+def project_csvs(task: str) -> list[Path]:
+    """The project's own written training data for a task (etl/labels/training_data/<task>/*.csv)."""
+    return sorted((DATA_DIR / task).glob("*.csv"))
+
+
 def train(task: str, csv_path, out_dir, embedder, taxonomy=None, config: dict | None = None) -> dict:
-    """Fit a model on a labelled CSV and save it to out_dir; returns a summary.
+    """Fit a model on a labelled CSV (or a list of them) and save it to out_dir; returns a summary.
     Raises TrainingDataError (one 'file:line: reason' per bad row) before training anything."""
     taxonomy = taxonomy or load_taxonomy()
-    rows = read_rows(task, csv_path, taxonomy)
+    paths = csv_path if isinstance(csv_path, (list, tuple)) else [csv_path]
+    rows = [r for p in paths for r in read_rows(task, p, taxonomy)]
     used = [r for r in rows if embedder.covers(r["language"])]  # other languages are left to cue terms
     counts = Counter(lab for r in used for lab in (r["labels"] if task == "topic" else [r["label"]]))
     if len(counts) < 2:
-        raise TrainingDataError([f"{csv_path}: needs at least two different labels, found {sorted(counts)}"])
+        raise TrainingDataError([f"{paths[0]}: needs at least two different labels, found {sorted(counts)}"])
     model = _fit(task, used, embedder, taxonomy, config)
     model.meta.update(embedder=embedder.name, embedder_dim=embedder.dim, version=VERSION, n_train=len(used),
-                      label_counts=dict(sorted(counts.items())), source=Path(csv_path).name)
+                      label_counts=dict(sorted(counts.items())), source=[Path(p).name for p in paths])
     model.save(out_dir)
     return {"task": task, "out_dir": str(out_dir), "n_train": len(used), "labels": model.meta["labels"],
             "label_counts": model.meta["label_counts"], "skipped_uncovered_language": len(rows) - len(used)}
@@ -56,11 +62,24 @@ def _fit(task, rows, embedder, taxonomy, config):
     a, b = (COLUMNS[task][0], COLUMNS[task][1])
     if task == "topic":
         texts = [r["text"] for r in rows]
+        transcript = [r["document_id"] is not None for r in rows]  # annotated transcript rows pick the cuts
         return TopicModel.fit(texts, [r["language"] for r in rows], encode_unique(embedder, texts),
-                              [r["labels"] for r in rows], taxonomy, embedder, config)
+                              [r["labels"] for r in rows], taxonomy, embedder, config,
+                              tune=transcript if any(transcript) else None)
     xa, xb = [r[a] for r in rows], [r[b] for r in rows]
     va, vb = encode_unique(embedder, xa), encode_unique(embedder, xb)
-    return MODELS[task].fit(xa, xb, va, vb, [r["label"] for r in rows], config)
+    if task == "stance":
+        return StanceModel.fit(xa, xb, va, vb, [r["label"] for r in rows], config, context_vectors(embedder, rows))
+    return AgreementModel.fit(xa, xb, va, vb, [r["label"] for r in rows], config)
+
+
+def context_vectors(embedder, rows: list[dict]) -> np.ndarray:
+    """Vectors of the rows' optional `context` text (what the text follows); zeros where there is none."""
+    vecs = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    have = [i for i, r in enumerate(rows) if r.get("context")]
+    if have:
+        vecs[have] = encode_unique(embedder, [rows[i]["context"] for i in have])
+    return vecs
 
 
 def load_model(task: str, model_dir, embedder):
@@ -90,35 +109,41 @@ def default_model_dir(task: str, embedder) -> Path:
     key = hashlib.sha1(f"{embedder.name}|{VERSION}".encode()).hexdigest()[:12]
     cache = Path(os.environ.get("STANCE_CACHE", Path.home() / ".cache" / "stance")) / "labels" / key / task
     if not (cache / "meta.json").exists():
-        train(task, DATA_DIR / f"{task}.csv", cache, embedder, config=DEFAULT_CONFIG[task])
+        train(task, project_csvs(task), cache, embedder, config=DEFAULT_CONFIG[task])
     return cache
 
 
 def evaluate(task: str, csv_path, model_dir, embedder, taxonomy=None) -> dict:
-    """{"task", "n", "macro_f1", "accuracy", "per_class"}; macro-F1 averages the classes present in the file."""
+    """{"task", "n", "macro_f1", "accuracy", "per_class", "ece"}: macro-F1 averages the classes present in
+    the file; ece is the expected calibration error of the scores (topic: each topic's probability;
+    stance and agreement: the confidence in the chosen label)."""
     taxonomy = taxonomy or load_taxonomy()
     rows = read_rows(task, csv_path, taxonomy)
     model = load_model(task, model_dir, embedder)
     if task == "topic":
-        gold, pred = [set(r["labels"]) for r in rows], predict_topic_sets(model, rows, embedder, taxonomy)
+        gold = [set(r["labels"]) for r in rows]
+        pred, scores = predict_topic_sets(model, rows, embedder, taxonomy)
+        truth = np.array([[t.name in g for t in taxonomy.topics] for g in gold])
+        ece = expected_calibration_error(scores.ravel(), truth.ravel())
     else:
         a, b = COLUMNS[task][0], COLUMNS[task][1]
         xa, xb = [r[a] for r in rows], [r[b] for r in rows]
         langs = [r["language"] for r in rows]
-        labels, _, _ = pair_labels(model, embedder, xa, xb, langs, encode_unique(embedder, xa), encode_unique(embedder, xb))
+        context = context_vectors(embedder, rows) if task == "stance" else None
+        labels, confidence, _ = pair_labels(model, embedder, xa, xb, langs, encode_unique(embedder, xa),
+                                            encode_unique(embedder, xb), context)
         gold, pred = [{r["label"]} for r in rows], [{lab} for lab in labels]
-    return metrics(task, gold, pred)
+        ece = expected_calibration_error(confidence, [g == p for g, p in zip(gold, pred)])
+    return {**metrics(task, gold, pred), "ece": ece}
 
 
-def predict_topic_sets(model, rows, embedder, taxonomy) -> list[set[str]]:
+def predict_topic_sets(model, rows, embedder, taxonomy) -> tuple[list[set[str]], np.ndarray]:
+    """Each row's assigned topics ({"other"} when none), and the score matrix [row, topic]."""
     texts = [r["text"] for r in rows]
-    scores, _ = topic_scores(model, texts, [r["language"] for r in rows], encode_unique(embedder, texts),
-                             taxonomy, embedder)
-    out = []
-    for s in scores:
-        chosen = {t.name for t, v in zip(taxonomy.topics, s) if v >= t.threshold}
-        out.append(chosen or {OTHER})
-    return out
+    scores, methods = topic_scores(model, texts, [r["language"] for r in rows], encode_unique(embedder, texts),
+                                   taxonomy, embedder)
+    assigned = topic_assigned(model, taxonomy, scores, methods)
+    return [{t.name for t, a in zip(taxonomy.topics, row) if a} or {OTHER} for row in assigned], scores
 
 
 def metrics(task: str, gold: list[set], pred: list[set]) -> dict:
