@@ -1,18 +1,22 @@
 """Agreement: who agrees with whom, stance profiles for camps, consensus and divisive statements."""
 from __future__ import annotations
 
-from warehouse.queries.facts import _rows, _with_text
+from warehouse.intervals import with_net_interval
+from warehouse.queries.facts import _rows, _with_text, joined
 from warehouse.queries.filters import Filters, _where
 from warehouse.queries.overview import speaker_topic_matrix
 from warehouse.store import Reader
 
-def agreement_matrix(reader: Reader, f: Filters, kind: str = "reply", top_speakers: int = 25) -> list[dict]:
-    """Agreement from speaker to target among the most active speakers, for one kind:
-    n, agree, disagree, net = (agree - disagree) / n."""
+
+def agreement_matrix(reader: Reader, f: Filters, kind: str = "reply", top_speakers: int = 25,
+                     include: tuple[str, ...] = ()) -> list[dict]:
+    """Agreement from speaker to target among the `top_speakers` most active speakers and
+    those in `include`, for one kind: n, agree, disagree, net = (agree - disagree) / n and
+    its interval (net_low, net_high, sparse)."""
     if kind not in ("reply", "reported"):
         raise ValueError("kind must be 'reply' or 'reported'")
     where, params = _where(f, "agreements")
-    return _rows(reader, f"""
+    return with_net_interval(_rows(reader, f"""
         WITH pairs AS (
             SELECT speaker_id, any_value(speaker) AS speaker, target_speaker_id, any_value(target_speaker) AS target,
                    count(*) AS n, count(*) FILTER (WHERE label = 'agree') AS agree,
@@ -22,27 +26,28 @@ def agreement_matrix(reader: Reader, f: Filters, kind: str = "reply", top_speake
         ), active AS (
             SELECT id FROM (SELECT speaker_id AS id, n FROM pairs UNION ALL SELECT target_speaker_id, n FROM pairs)
             GROUP BY id ORDER BY sum(n) DESC, id LIMIT ?
-        )
+        ), shown AS (SELECT id FROM active UNION SELECT unnest(?::VARCHAR[]))
         SELECT *, (agree - disagree) / n AS net FROM pairs
-        WHERE speaker_id IN (SELECT id FROM active) AND target_speaker_id IN (SELECT id FROM active)
-        ORDER BY speaker, target""", params + [kind, top_speakers])
+        WHERE speaker_id IN (SELECT id FROM shown) AND target_speaker_id IN (SELECT id FROM shown)
+        ORDER BY speaker, target""", params + [kind, top_speakers, list(include)]), "agree", "disagree")
 
 
 def agreement_pairs(reader: Reader, f: Filters, speaker_ids: list[str], kind: str = "reply",
                     min_n: int = 1) -> list[dict]:
-    """Agreement between the given speakers (both sides in the list), pairs with >= min_n labels."""
+    """Agreement between the given speakers (both sides in the list), pairs with >= min_n
+    labels, with the interval of their net agreement."""
     where, params = _where(f, "agreements")
-    return _rows(reader, f"""
+    return with_net_interval(_rows(reader, f"""
         SELECT speaker_id, any_value(speaker) AS speaker, target_speaker_id, any_value(target_speaker) AS target,
                count(*) AS n, count(*) FILTER (WHERE label = 'agree') AS agree,
                count(*) FILTER (WHERE label = 'disagree') AS disagree,
                (count(*) FILTER (WHERE label = 'agree') - count(*) FILTER (WHERE label = 'disagree')) / count(*) AS net
         FROM {{agreements}}
-        WHERE {where} AND agreement_kind = ? AND list_contains(?::VARCHAR[], speaker_id)
-          AND list_contains(?::VARCHAR[], target_speaker_id)
+        WHERE {where} AND agreement_kind = ? AND list_contains(string_split(?, chr(31)), speaker_id)
+          AND list_contains(string_split(?, chr(31)), target_speaker_id)
         GROUP BY speaker_id, target_speaker_id HAVING count(*) >= ?
         ORDER BY n DESC, speaker_id, target_speaker_id""",
-        params + [kind, list(speaker_ids), list(speaker_ids), min_n])
+        params + [kind, joined(speaker_ids), joined(speaker_ids), min_n]), "agree", "disagree")
 
 
 def agreement_statements(reader: Reader, f: Filters, *, speaker_id: str | None = None,
@@ -62,9 +67,11 @@ def agreement_statements(reader: Reader, f: Filters, *, speaker_id: str | None =
     return _with_text(reader, _with_text(reader, rows), key="target_segment_id", column="target_text")
 
 
-def stance_profiles(reader: Reader, f: Filters, top_speakers: int = 40, min_statements: int = 20) -> list[dict]:
-    """Net stance per topic for the most active speakers (topic 'other' left out)."""
-    rows = speaker_topic_matrix(reader, f, top_speakers)
+def stance_profiles(reader: Reader, f: Filters, top_speakers: int = 40, min_statements: int = 20,
+                    include: tuple[str, ...] = ()) -> list[dict]:
+    """Net stance per topic for the most active speakers and those in `include` (topic
+    'other' left out)."""
+    rows = speaker_topic_matrix(reader, f, top_speakers, include)
     totals: dict[str, int] = {}
     for r in rows:
         totals[r["speaker_id"]] = totals.get(r["speaker_id"], 0) + r["n"]
@@ -81,7 +88,8 @@ def contested_statements(reader: Reader, f: Filters, camps: dict[str, int], min_
     """
     where, params = _where(f, "agreements")
     rows = _rows(reader, f"""
-        WITH camp AS (SELECT unnest(?::VARCHAR[]) AS speaker_id, unnest(?::INTEGER[]) AS camp),
+        WITH camp AS (SELECT unnest(string_split(?, chr(31))) AS speaker_id,
+                         unnest(string_split(?, chr(31))::INTEGER[]) AS camp),
         replies AS (  -- replies by camp members only
             SELECT a.target_segment_id, a.target_speaker, a.label, c.camp
             FROM {{agreements}} a JOIN camp c USING (speaker_id)
@@ -104,5 +112,5 @@ def contested_statements(reader: Reader, f: Filters, camps: dict[str, int], min_
         (SELECT 'consensus' AS kind, * FROM scored ORDER BY consensus DESC, votes DESC, segment_id LIMIT ?)
         UNION ALL
         (SELECT 'divisive' AS kind, * FROM scored ORDER BY divisiveness DESC, votes DESC, segment_id LIMIT ?)""",
-        [list(camps), [int(v) for v in camps.values()]] + params + [min_votes, limit, limit])
+        [joined(camps), joined(int(v) for v in camps.values())] + params + [min_votes, limit, limit])
     return _with_text(reader, rows)

@@ -30,7 +30,7 @@ class Filters:
     outlets: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     min_confidence: float = 0.0
-    include_moderators: bool = True
+    include_moderators: bool = False  # and the other non-participant roles (warehouse/roles.py)
     include_narration: bool = False
 
     def to_dict(self) -> dict:
@@ -98,7 +98,7 @@ def _where(f: Filters, table: str = "statements", alias: str = "") -> tuple[str,
         if f.speakers:
             add(f"list_contains(?, {a}speaker_id)", list(f.speakers))
         if not f.include_moderators:
-            add(f"{a}speaker_role IS DISTINCT FROM 'moderator'")
+            add(f"{a}participant")
         if not f.include_narration:
             add(f"{a}speaker_id IS NOT NULL")
     else:  # agreements: both people are named; filter on either side
@@ -108,7 +108,7 @@ def _where(f: Filters, table: str = "statements", alias: str = "") -> tuple[str,
             add(f"(list_contains(?, {a}speaker_id) OR list_contains(?, {a}target_speaker_id))",
                 list(f.speakers), list(f.speakers))
         if not f.include_moderators:
-            add(f"{a}speaker_role IS DISTINCT FROM 'moderator' AND {a}target_role IS DISTINCT FROM 'moderator'")
+            add(f"{a}speaker_participant AND {a}target_participant")
     return " AND ".join(clauses), params
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from warehouse.queries.facts import FACTS, _materialise_facts, _rows, _with_text
+from warehouse.queries.facts import FACTS, _rows, _with_text, facts_cursor, joined
 from warehouse.queries.filters import Filters, _where
 from warehouse.store import Reader
 
@@ -24,9 +24,8 @@ def matching_embedding_rows(reader: Reader, f: Filters, keyword: str | None = No
     """Embedding rows (rowids) of the segments matching the filters and keyword; a segment
     with several topics appears once per topic."""
     where, params = _search_where(f, keyword)
-    cur = reader.cursor()
+    cur = facts_cursor(reader)
     try:
-        _materialise_facts(cur)
         got = cur.execute(f"SELECT emb_row FROM {FACTS['facts']} WHERE {where} AND emb_row IS NOT NULL",
                           params).fetchnumpy()
         return np.asarray(got["emb_row"], dtype=np.int64)
@@ -67,9 +66,10 @@ def search_results(reader: Reader, f: Filters, emb_rows: list[int], scores: list
     """Rows for hits of the in-memory index (embedding rows and scores), best first."""
     where, params = _where(f, alias="f")
     return _with_text(reader, _rows(reader, f"""
-        WITH hits AS (SELECT unnest(?::BIGINT[]) AS emb_row, unnest(?::DOUBLE[]) AS score)
+        WITH hits AS (SELECT unnest(string_split(?, chr(31))::BIGINT[]) AS emb_row,
+                           unnest(string_split(?, chr(31))::DOUBLE[]) AS score)
         SELECT {SEARCH_COLUMNS}, h.score
         FROM hits h JOIN {{facts}} f USING (emb_row)
         WHERE {where}
         QUALIFY row_number() OVER (PARTITION BY f.segment_id ORDER BY f.topic_score DESC, f.topic) = 1
-        ORDER BY h.score DESC, f.segment_id""", [[int(x) for x in emb_rows], [float(x) for x in scores]] + params))
+        ORDER BY h.score DESC, f.segment_id""", [joined(int(x) for x in emb_rows), joined(repr(float(x)) for x in scores)] + params))
