@@ -125,7 +125,7 @@ def _fit(con, n: int) -> dict:
 def _sample(con) -> tuple[list[str], np.ndarray]:
     """A fixed sample of up to SAMPLE embedded segments (by a hash of the id) and their vectors."""
     got = con.execute("""SELECT segment_id, vector FROM embeddings
-                         ORDER BY hash(segment_id), segment_id LIMIT ?""", [SAMPLE]).fetch_arrow_table()
+                         ORDER BY hash(segment_id), segment_id LIMIT ?""", [SAMPLE]).to_arrow_table()
     return got.column("segment_id").to_pylist(), _matrix(got.column("vector"))
 
 
@@ -173,7 +173,7 @@ def _place_new(con, current: dict) -> int:
     while True:
         got = con.execute("""SELECT segment_id, vector FROM embeddings
                              WHERE segment_id NOT IN (SELECT segment_id FROM segment_layout)
-                             ORDER BY segment_id LIMIT ?""", [BATCH]).fetch_arrow_table()
+                             ORDER BY segment_id LIMIT ?""", [BATCH]).to_arrow_table()
         if not got.num_rows:
             return placed
         xy = state["reducer"].transform(_matrix(got.column("vector"))).astype(np.float32)

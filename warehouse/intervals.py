@@ -26,7 +26,8 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     p = k / n
     centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
     half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = max(0.0, centre - half), min(1.0, centre + half)
+    return (0.0 if k == 0 else min(low, p)), (1.0 if k == n else max(high, p))
 
 
 def _net_estimate(favor: int, against: int, n: int) -> tuple[float, float]:
