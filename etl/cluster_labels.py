@@ -8,6 +8,7 @@ segments only, with its stop words (stopwords-iso), so an Arabic cluster gets Ar
 """
 from __future__ import annotations
 
+import re
 import warnings
 from collections import defaultdict
 
@@ -18,7 +19,12 @@ from sklearn.preprocessing import normalize
 TOP = 3  # keywords in a label
 KEEP = 10  # keywords stored
 MIN_SEGMENTS = 3  # a cluster needs this many segments in a language to get keywords in it
-TOKEN = r"(?u)\b\w[\w'’-]*\w\b|\b\d+\b"
+# Words of two or more letters (Indic vowel signs, which \w lacks, included) and years;
+# other numbers say little ("[+2422 chars]"). Chinese and Japanese, written without spaces,
+# are cut into character pairs instead.
+INDIC = "\u0900-\u0DFF"
+TOKEN = rf"(?u)\b[^\W\d_][\w{INDIC}'’-]*[\w{INDIC}]|\b(?:19|20)\d\d\b"
+NO_SPACES = {"zh", "ja"}
 
 
 def cluster_keywords(texts: list[tuple[str, str | None]], clusters: np.ndarray) -> list[dict]:
@@ -45,8 +51,11 @@ def _language_keywords(language: str, texts: list[str], clusters: np.ndarray) ->
     if not len(ids):
         return []
     docs = [" ".join(t for t, c in zip(texts, clusters) if c == cid) for cid in ids]
-    vectorizer = CountVectorizer(stop_words=stop_words(language) or None, ngram_range=(1, 2),
-                                 token_pattern=TOKEN, lowercase=True)
+    if language in NO_SPACES:
+        vectorizer = CountVectorizer(analyzer=_character_pairs)
+    else:
+        vectorizer = CountVectorizer(stop_words=stop_words(language) or None, ngram_range=(1, 2),
+                                     token_pattern=TOKEN, lowercase=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # stop words vs. tokenizer: harmless here
         try:
@@ -57,11 +66,17 @@ def _language_keywords(language: str, texts: list[str], clusters: np.ndarray) ->
     scores = c_tf_idf(counts)
     rows = []
     for row, (cid, size) in enumerate(zip(ids, sizes)):
-        keywords = _distinct(terms[np.argsort(-scores[row])[: 4 * KEEP]])
+        best = [i for i in np.argsort(-scores[row])[: 4 * KEEP] if scores[row, i] > 0]
+        keywords = _distinct(terms[best], by_character=language in NO_SPACES)
         if keywords:
             rows.append({"cluster": int(cid), "language": language, "label": " · ".join(keywords[:TOP]),
                          "keywords": keywords[:KEEP], "segments": int(size)})
     return rows
+
+
+def _character_pairs(text: str) -> list[str]:
+    """The pairs of adjacent characters within each run of Chinese / Japanese script."""
+    return [run[i:i + 2] for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff]+", text) for i in range(len(run) - 1)]
 
 
 def c_tf_idf(counts) -> np.ndarray:
@@ -72,13 +87,13 @@ def c_tf_idf(counts) -> np.ndarray:
     return np.asarray(tf.multiply(np.log1p(average / np.maximum(frequency, 1))).todense())
 
 
-def _distinct(terms) -> list[str]:
-    """Best terms first, leaving out any term that shares a word with an earlier one
-    ('border' after 'secure border', 'waiting hearing' after 'asylum waiting')."""
+def _distinct(terms, by_character: bool = False) -> list[str]:
+    """Best terms first, leaving out any term that shares a word (for Chinese and Japanese,
+    a character) with an earlier one ('border' after 'secure border')."""
     chosen: list[str] = []
     seen: set[str] = set()
     for term in terms:
-        words = set(term.split())
+        words = set(term) if by_character else set(term.split())
         if words & seen:
             continue
         chosen.append(term)
