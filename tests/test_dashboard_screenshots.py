@@ -71,6 +71,7 @@ def a_conversation(db: Path) -> str:
 @pytest.mark.parametrize("name, path, act", [
     ("overview", "/", click_first_cell),
     ("speaker", "/speaker", None),
+    ("compare", "/compare", None),
     ("agreement", "/agreement", None),
     ("search", "/search", search_for),
     ("map", "/map", None),

@@ -4,7 +4,7 @@
 -- sample, the fitted reducer is kept here so that later runs place new segments without
 -- moving old ones. Clusters of the map carry keyword labels per language (c-TF-IDF).
 
-CREATE TABLE layouts (
+CREATE TABLE IF NOT EXISTS layouts (
     layout_id  INTEGER PRIMARY KEY,
     model      VARCHAR NOT NULL,                -- the embedding model it was fitted on
     dim        INTEGER NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE layouts (
     reducer    BLOB NOT NULL                    -- the fitted reducer (pickle), read by the ETL only
 );
 
-CREATE TABLE segment_layout (
+CREATE TABLE IF NOT EXISTS segment_layout (
     segment_id VARCHAR PRIMARY KEY,
     layout_id  INTEGER NOT NULL,
     x          FLOAT NOT NULL,
@@ -24,7 +24,7 @@ CREATE TABLE segment_layout (
     fitted     BOOLEAN NOT NULL                 -- in the fitted sample (else placed by transform)
 );
 
-CREATE TABLE layout_clusters (
+CREATE TABLE IF NOT EXISTS layout_clusters (
     layout_id  INTEGER NOT NULL,
     cluster    INTEGER NOT NULL,
     language   VARCHAR NOT NULL,                -- keywords from this language's segments
@@ -36,11 +36,11 @@ CREATE TABLE layout_clusters (
 
 -- speakers.role is the role in force (vocabulary: warehouse/roles.py); this table says
 -- where it came from: 'aliases', 'label' (the transcript's label) or 'inferred'.
-CREATE TABLE speaker_roles (
+CREATE TABLE IF NOT EXISTS speaker_roles (
     speaker_id VARCHAR PRIMARY KEY,
     role       VARCHAR NOT NULL,
     source     VARCHAR NOT NULL CHECK (source IN ('aliases', 'label', 'inferred'))
 );
 
 UPDATE speakers SET role = 'questioner' WHERE role = 'generic';
-INSERT INTO speaker_roles SELECT speaker_id, role, 'aliases' FROM speakers WHERE role IS NOT NULL;
+INSERT OR IGNORE INTO speaker_roles SELECT speaker_id, role, 'aliases' FROM speakers WHERE role IS NOT NULL;
