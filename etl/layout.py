@@ -160,28 +160,34 @@ def _texts(con, ids: list[str]) -> list[tuple[str, str | None]]:
 # --- place -----------------------------------------------------------------------------------------
 def _place_new(con, current: dict) -> int:
     """Coordinates and clusters for embedded segments that have none; returns how many."""
-    todo = con.execute("""SELECT count(*) FROM embeddings
-                          WHERE segment_id NOT IN (SELECT segment_id FROM segment_layout)""").fetchone()[0]
-    if not todo:
+    todo = con.execute("""SELECT segment_id FROM embeddings
+                          WHERE segment_id NOT IN (SELECT segment_id FROM segment_layout)
+                          ORDER BY segment_id""").to_arrow_table().column("segment_id")
+    if not len(todo):
         return 0
     state = pickle.loads(con.execute("SELECT reducer FROM layouts WHERE layout_id = ?",
                                      [current["layout_id"]]).fetchone()[0])
     from sklearn.neighbors import KDTree
 
     tree = KDTree(state["xy"])
-    placed = 0
-    while True:
-        got = con.execute("""SELECT segment_id, vector FROM embeddings
-                             WHERE segment_id NOT IN (SELECT segment_id FROM segment_layout)
-                             ORDER BY segment_id LIMIT ?""", [BATCH]).to_arrow_table()
-        if not got.num_rows:
-            return placed
-        xy = state["reducer"].transform(_matrix(got.column("vector"))).astype(np.float32)
+    for lo in range(0, len(todo), BATCH):
+        ids, vectors = _vectors(con, todo.slice(lo, BATCH))
+        xy = state["reducer"].transform(vectors).astype(np.float32)
         nearest = tree.query(xy, k=1, return_distance=False)[:, 0]
-        _insert_coordinates(con, current["layout_id"], got.column("segment_id").to_pylist(), xy,
-                            state["clusters"][nearest], fitted=False)
-        placed += got.num_rows
-        log.info("layout: placed %d of %d new segments", placed, todo)
+        _insert_coordinates(con, current["layout_id"], ids, xy, state["clusters"][nearest], fitted=False)
+        log.info("layout: placed %d of %d new segments", min(lo + BATCH, len(todo)), len(todo))
+    return len(todo)
+
+
+def _vectors(con, ids) -> tuple[list[str], np.ndarray]:
+    """The vectors of these segment ids (an Arrow column), and the ids in the same order."""
+    con.register("wanted_ids", pa.table({"segment_id": ids}))
+    try:
+        got = con.execute("""SELECT e.segment_id, e.vector FROM embeddings e
+                             JOIN wanted_ids USING (segment_id)""").to_arrow_table()
+    finally:
+        con.unregister("wanted_ids")
+    return got.column("segment_id").to_pylist(), _matrix(got.column("vector"))
 
 
 def _insert_coordinates(con, layout_id: int, ids: list[str], xy: np.ndarray, clusters: np.ndarray,
