@@ -7,6 +7,9 @@ from dashboard.figures.common import OKABE_ITO, STANCE_COLORS, empty, esc, Figur
 
 CLUSTER_PALETTE = OKABE_ITO[:7] + ["#882255", "#44AA99", "#AA4499", "#117733", "#332288", "#DDCC77", "#88CCEE"]
 MIN_LABELLED = 0.01  # clusters holding at least this share of the drawn points get a label on the map
+MAX_LABELS = 25
+LABEL_BOX = (0.16, 0.045)  # a label's room, as shares of the view's width and height
+VIEW = (0.02, 0.98)  # the view spans these quantiles of the points (pan for the rest)
 
 
 def embedding_map(points: list[dict], cluster_names: dict[int, str], color: str = "cluster") -> dict:
@@ -31,9 +34,17 @@ def embedding_map(points: list[dict], cluster_names: dict[int, str], color: str 
                     showlegend=color != "cluster", dragmode="pan")
     layout = frame.to_plotly_json()["layout"]
     layout["annotations"] = _cluster_annotations(points, cluster_names)
-    layout["xaxis"] = {**layout.get("xaxis", {}), "visible": False}
-    layout["yaxis"] = {**layout.get("yaxis", {}), "visible": False, "scaleanchor": "x"}
+    layout["xaxis"] = {**layout.get("xaxis", {}), "visible": False, "range": _view([p["x"] for p in points])}
+    layout["yaxis"] = {**layout.get("yaxis", {}), "visible": False, "range": _view([p["y"] for p in points])}
     return {"data": traces, "layout": layout}
+
+
+def _view(values: list[float]) -> list[float]:
+    """An axis range around the central 96% of the points, so that a few far outliers (pan to
+    them) do not shrink the map to a dot."""
+    low, high = np.quantile(values, VIEW)
+    pad = 0.05 * (high - low or 1.0)
+    return [float(low - pad), float(high + pad)]
 
 
 def _map_groups(points: list[dict], cluster_names: dict[int, str], color: str) -> list[tuple[str, str, list]]:
@@ -51,13 +62,26 @@ def _map_groups(points: list[dict], cluster_names: dict[int, str], color: str) -
 
 
 def _cluster_annotations(points: list[dict], cluster_names: dict[int, str]) -> list[dict]:
-    notes = []
-    for k, name in cluster_names.items():
-        pts = [p for p in points if p["cluster"] == k]
-        if not name or len(pts) < max(3, MIN_LABELLED * len(points)):
+    """Labels at the centres of the largest clusters on view, biggest first, leaving out one
+    that would overlap a label already placed (its cluster is in the table and the hovers)."""
+    if not points:
+        return []
+    xr, yr = _view([p["x"] for p in points]), _view([p["y"] for p in points])
+    width, height = xr[1] - xr[0] or 1.0, yr[1] - yr[0] or 1.0
+    by_cluster: dict[int, list[dict]] = {}
+    for p in points:
+        if p["cluster"] is not None and cluster_names.get(p["cluster"]):
+            by_cluster.setdefault(p["cluster"], []).append(p)
+    notes: list[dict] = []
+    for k, pts in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
+        if len(pts) < max(3, MIN_LABELLED * len(points)) or len(notes) >= MAX_LABELS:
             continue
-        notes.append({"x": float(np.median([p["x"] for p in pts])), "y": float(np.median([p["y"] for p in pts])),
-                      "text": esc(name), "showarrow": False, "font": {"size": 11, "color": "#222"},
-                      "bgcolor": "rgba(255,255,255,0.75)", "borderpad": 2, "captureevents": False,
+        x, y = float(np.median([p["x"] for p in pts])), float(np.median([p["y"] for p in pts]))
+        if not (xr[0] <= x <= xr[1] and yr[0] <= y <= yr[1]):
+            continue
+        if any(abs(x - n["x"]) < LABEL_BOX[0] * width and abs(y - n["y"]) < LABEL_BOX[1] * height for n in notes):
+            continue
+        notes.append({"x": x, "y": y, "text": esc(cluster_names[k]), "showarrow": False,
+                      "font": {"size": 11, "color": "#222"}, "bgcolor": "rgba(255,255,255,0.8)", "borderpad": 2,
                       "name": f"cluster-{k}"})
     return notes

@@ -84,7 +84,9 @@ def verdict_view(st: AppState, f: Filters, speaker_ids: list[str], topic: str | 
     names = st.speaker_names()
     cell = {r["speaker_id"]: r for r in rows if r["topic"] == topic}
     lines = [html.Li([html.B(names.get(s, s)), ": ", _net_phrase(cell.get(s))]) for s in speaker_ids]
-    return c.card(f"On {topic or 'their topics'}", html.Ul(lines, className="mb-1"),
+    target = q.stance_target(st.reader, topic) if topic else None
+    toward = f" (net stance toward “{target}”)" if target else ""
+    return c.card(f"On {topic or 'their topics'}{toward}", html.Ul(lines, className="mb-1"),
                   html.P(differences(cell, speaker_ids, names), className="mb-0 fw-semibold"))
 
 

@@ -10,7 +10,7 @@ only constants of these modules (identifiers, integers) are formatted into it.
 """
 from warehouse.queries.agreement import (agreement_matrix, agreement_pairs, agreement_statements,
                                          contested_statements, stance_profiles)
-from warehouse.queries.compare import replies_among, reply_pairs, topics_by_speaker
+from warehouse.queries.compare import replies_among, reply_pairs, stance_target, topics_by_speaker
 from warehouse.queries.document import document, document_segments, find_documents, segment_position
 from warehouse.queries.embeddings import embedding_batches, embedding_dim, embedding_model, embeddings_version
 from warehouse.queries.facts import FACTS, facts_version, warm_up
@@ -29,10 +29,10 @@ from warehouse.queries.statements import (STATEMENT_COLUMNS, count_statements, s
 __all__ = [
     "AGREEMENT_LABELS", "BUCKETS", "FACTS", "facts_version", "KINDS", "OVERRIDE_TASKS", "SEARCH_COLUMNS", "STANCES",
     "STATEMENT_COLUMNS", "Filters", "agreement_matrix", "agreement_pairs", "agreement_statements",
-    "contested_statements", "replies_among", "reply_pairs", "topics_by_speaker", "count_statements", "current_label", "document", "document_segments", "embedding_batches",
+    "contested_statements", "replies_among", "reply_pairs", "stance_target", "topics_by_speaker", "count_statements", "current_label", "document", "document_segments", "embedding_batches",
     "embedding_dim", "embedding_model", "embeddings_version", "etl_runs", "filter_options", "find_documents",
     "cluster_labels", "cluster_table", "has_layout", "map_sample", "matching_embedding_rows", "overrides", "record_override", "rejects", "representative_quotes",
     "review_queue", "search", "search_results", "segment_position", "segment_texts", "speaker_info",
-    "speaker_partners", "speaker_stance_over_time", "speaker_vs_others", "stance_profiles", "statements", "statements_by_id", "summary",
+    "speaker_partners", "speaker_stance_over_time", "speaker_topic_matrix", "speaker_vs_others", "stance_profiles", "statements", "statements_by_id", "summary",
     "top_speakers_by_topic", "topic_share", "warm_up",
 ]

@@ -61,3 +61,9 @@ def reply_pairs(reader: Reader, f: Filters, speaker_ids: list[str]) -> list[dict
           AND speaker_id <> target_speaker_id
         GROUP BY speaker_id, target_speaker_id ORDER BY speaker, target""",
         params + [list(speaker_ids)] * 2), "agree", "disagree")
+
+
+def stance_target(reader: Reader, topic: str) -> str | None:
+    """What net stance on a topic is for or against (the taxonomy's target, as labelled)."""
+    rows = _rows(reader, "SELECT any_value(target) AS target FROM wh.main.stance_labels WHERE topic = ?", [topic])
+    return rows[0]["target"] if rows else None
