@@ -139,8 +139,10 @@ class Recorder:
 class Analyst:
     """One simulated analyst: a session, a random generator, and the steps of a visit."""
 
-    def __init__(self, n: int, base: str, cbs: Callbacks, world: dict, rec: Recorder, until: float):
+    def __init__(self, n: int, base: str, cbs: Callbacks, world: dict, rec: Recorder, until: float,
+                 corrects: bool = True):
         self.n, self.base, self.cbs, self.world, self.rec, self.until = n, base, cbs, world, rec, until
+        self.corrects = corrects
         self.rng = random.Random(n)
         self.session = requests.Session()
         self.pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix=f"analyst-{n}")
@@ -237,7 +239,7 @@ class Analyst:
 
     def correction(self) -> None:
         """Once per analyst, after the first minute: correct the first label of the review queue."""
-        if self.corrected or time.time() < self.world["start"] + 60 + 10 * self.n:
+        if not self.corrects or self.corrected or time.time() < self.world["start"] + 60 + 10 * self.n:
             return
         self.corrected = True
         values = {**self.filters(), "review-saved.data": 0}
@@ -266,7 +268,7 @@ def world(db: Path) -> dict:
 
 
 # --- the run -----------------------------------------------------------------------------------------
-def run(db: Path, analysts: int, seconds: float) -> dict:
+def run(db: Path, analysts: int, seconds: float, corrections: bool = True) -> dict:
     with tempfile.TemporaryDirectory(dir=db.parent) as tmp:
         copy = Path(tmp) / db.name
         shutil.copyfile(db, copy)
@@ -284,14 +286,14 @@ def run(db: Path, analysts: int, seconds: float) -> dict:
             rec, samples = Recorder(), []
             w["start"] = time.time()
             until = w["start"] + seconds
-            crowd = [Analyst(i, base, cbs, w, rec, until) for i in range(analysts)]
+            crowd = [Analyst(i, base, cbs, w, rec, until, corrections) for i in range(analysts)]
             threads = [threading.Thread(target=a.run, name=f"analyst-{i}") for i, a in enumerate(crowd)]
             for t in threads:
                 t.start()
             while any(t.is_alive() for t in threads):
                 samples.append((round(time.time() - w["start"], 1), round(rss_mb(server.pid), 1)))
                 time.sleep(5)
-            return report(rec, samples, analysts, seconds, ready_s)
+            return {"corrections": corrections, **report(rec, samples, analysts, seconds, ready_s)}
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -333,9 +335,11 @@ def main(argv=None) -> None:
     ap.add_argument("--db", type=Path, required=True, help="warehouse (a copy is served; it is not changed)")
     ap.add_argument("--analysts", type=int, default=20)
     ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--no-corrections", action="store_true",
+                    help="analysts only read (a correction rewrites the warehouse; this measures the read path)")
     ap.add_argument("--out", type=Path, help="write the JSON result here")
     args = ap.parse_args(argv)
-    result = run(args.db, args.analysts, args.minutes * 60)
+    result = run(args.db, args.analysts, args.minutes * 60, not args.no_corrections)
     text = json.dumps(result, indent=1, default=str)
     if args.out:
         args.out.write_text(text + "\n")

@@ -25,6 +25,7 @@ class AppState:
     index: EmbeddingIndex
     _options: tuple | None = None
     _memo: OrderedDict = field(default_factory=OrderedDict)
+    _computing: dict = field(default_factory=dict)  # key -> Event, for results being computed
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -50,18 +51,33 @@ class AppState:
 
     def memo(self, name: str, key, compute, size: int = MEMO_SIZE):
         """compute(), remembered per warehouse version and key (bounded LRU): the camps that
-        two callbacks of one page both need, and a view many analysts look at."""
+        two callbacks of one page both need, and a view many analysts look at. Callers asking
+        for a result another thread is computing wait for it instead of computing it again
+        (after a correction, every analyst's next view would otherwise be computed at once)."""
         full = (name, q.facts_version(self.reader), key)
         with self._lock:
             if full in self._memo:
                 self._memo.move_to_end(full)
                 return self._memo[full]
-        value = compute()
-        with self._lock:
-            self._memo[full] = value
-            while len(self._memo) > size:
-                self._memo.popitem(last=False)
-        return value
+            pending = self._computing.get(full)
+            if pending is None:
+                self._computing[full] = threading.Event()
+        if pending is not None:
+            pending.wait(timeout=120)
+            with self._lock:
+                if full in self._memo:
+                    return self._memo[full]
+            return compute()  # the first caller failed: compute it here
+        try:
+            value = compute()
+            with self._lock:
+                self._memo[full] = value
+                while len(self._memo) > size:
+                    self._memo.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._computing.pop(full).set()
 
     def speaker_names(self) -> dict[str, str]:
         return {s["speaker_id"]: s["name"] for s in self.options()["speakers"]}

@@ -172,3 +172,26 @@ def test_topic_share_has_zero_for_silent_topics_and_no_row_for_empty_periods(rea
     topics = {r["topic"] for r in rows}
     assert len(rows) == len(periods) * len(topics)  # every period with data has every topic, zeros included
     assert all(r["share_low"] <= r["share"] <= r["share_high"] for r in rows)
+
+
+def test_a_view_asked_for_by_many_at_once_is_computed_once(dashboard_db):
+    import threading
+    import time
+
+    from dashboard.state import AppState
+
+    st = AppState.open(dashboard_db)
+    calls: list[int] = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.3)
+        return len(calls)
+
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(st.memo("view", "same", compute))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [1] * 6 and len(calls) == 1
