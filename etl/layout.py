@@ -61,7 +61,8 @@ def update(con, refit: bool = False) -> LayoutSummary:
     n = con.execute("SELECT count(*) FROM embeddings").fetchone()[0]
     current = _current(con)
     if refit or _stale(con, current, n):
-        if n < MIN_FIT:
+        if n < MIN_FIT:  # too few for a layout: a stale one (another model's) is dropped
+            _drop(con)
             return summary
         current = _fit(con, n)
         summary.fitted = current["fit_size"]
@@ -109,9 +110,7 @@ def _fit(con, n: int) -> dict:
     layout_id = con.execute("SELECT coalesce(max(layout_id), 0) + 1 FROM layouts").fetchone()[0]
     current = {"layout_id": layout_id, "model": setting(con, "embedding_model"),
                "dim": int(setting(con, "embedding_dim") or vectors.shape[1]), "fit_size": len(ids)}
-    con.execute("DELETE FROM segment_layout")
-    con.execute("DELETE FROM layout_clusters")
-    con.execute("DELETE FROM layouts")
+    _drop(con)
     params = {**UMAP_PARAMS, "min_cluster_size": _min_cluster_size(len(ids)), "cluster_selection": "leaf"}
     con.execute("INSERT INTO layouts VALUES (?, ?, ?, 'umap', ?, ?, ?, ?)",
                 [layout_id, current["model"], current["dim"], json.dumps(params), len(ids), dt.datetime.now(),
@@ -120,6 +119,11 @@ def _fit(con, n: int) -> dict:
     insert_rows(con, "layout_clusters", [{"layout_id": layout_id, **row} for row in
                                           cluster_keywords(_texts(con, ids), clusters)])
     return current
+
+
+def _drop(con) -> None:
+    for table in ("segment_layout", "layout_clusters", "layouts"):
+        con.execute(f"DELETE FROM {table}")
 
 
 def _sample(con) -> tuple[list[str], np.ndarray]:
