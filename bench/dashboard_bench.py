@@ -67,6 +67,7 @@ def page(name: str):
 def callbacks(st: AppState) -> dict:
     """name -> function(i, filters) running that callback's work."""
     overview, speaker, agreement, search = page("overview"), page("speaker"), page("agreement"), page("search")
+    compare = page("compare")
     document, map_page, review, runs = page("document"), page("map"), page("review"), page("runs")
     speakers = [s["speaker_id"] for s in st.options()["speakers"][:10]]
     topics = [t for t in st.options()["topics"] if t != "other"]
@@ -89,6 +90,11 @@ def callbacks(st: AppState) -> dict:
         "speaker.quotes": lambda i, f: speaker.quotes_view(st, f, sp(i)),
         "speaker.selection": lambda i, f: speaker.selection_view(
             st, f, sp(i), "speaker-partners", click([sp(i + 1), "agree"])),
+        "speaker.topics": lambda i, f: speaker.topics_view(st, f, sp(i)),
+        "compare.verdict": lambda i, f: compare.verdict_view(st, f, [sp(i), sp(i + 1)], None),
+        "compare.charts": lambda i, f: compare.charts_view(st, f, [sp(i), sp(i + 1), sp(i + 2)]),
+        "compare.quotes": lambda i, f: compare.quotes_view(st, f, [sp(i), sp(i + 1)], topics[i % len(topics)]),
+        "compare.replies": lambda i, f: compare.replies_view(st, f, [sp(i), sp(i + 1)]),
         "agreement.matrix": lambda i, f: agreement.matrix_view(st, f, "reply" if i % 2 else "reported"),
         "agreement.network": lambda i, f: agreement.network_view(st, f),
         "agreement.alignment+camps": lambda i, f: (agreement.alignment_view(st, f), agreement.camps_view(st, f)),
@@ -96,11 +102,13 @@ def callbacks(st: AppState) -> dict:
         "agreement.selection": lambda i, f: agreement.selection_view(
             st, f, "reply", "agreement-matrix", click(f"{sp(i)}\x1f{sp(i + 1)}")),
         "search (meaning)": lambda i, f: search.results_view(st, f, QUERIES[i % len(QUERIES)], "meaning"),
+        "search (page 2)": lambda i, f: search.results_view(st, f, QUERIES[i % len(QUERIES)], "meaning", 2),
         "search (words)": lambda i, f: search.results_view(st, f, QUERIES[i % len(QUERIES)].split()[-1], "words"),
         "search (both)": lambda i, f: search.results_view(st, f, QUERIES[i % len(QUERIES)].split()[-1], "both"),
         "document.view": lambda i, f: document.document_view(st, f, big_docs[i % len(big_docs)] if big_docs else None),
         "document.options": lambda i, f: document.document_options(st, ["", "news", "Reuters"][i % 3]),
         "map.view": lambda i, f: map_page.map_view(st, f),
+        "map.clusters": lambda i, f: map_page.clusters_view(st, f),
         "review.queue": lambda i, f: review.queue_view(st, f),
         "review.done": lambda i, f: review.done_view(st),
         "runs.view": lambda i, f: runs.runs_view(st),

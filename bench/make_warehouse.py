@@ -30,6 +30,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from etl import layout as etl_layout  # noqa: E402
 from warehouse.store import write_session  # noqa: E402
 
 MODEL = "all-MiniLM-L6-v2"
@@ -552,8 +553,9 @@ def write_overrides_runs_settings(con, rng, n_docs: int) -> None:
 
 
 def build(out: Path, segments: int, seed: int = 7, embedder: str = "model", docs: int | None = None,
-          speakers: int | None = None, log=print) -> Path:
-    """Write a fresh synthetic warehouse of `segments` segments to `out` (replacing it)."""
+          speakers: int | None = None, log=print, layout: bool = True) -> Path:
+    """Write a fresh synthetic warehouse of `segments` segments to `out` (replacing it), with
+    the map's layout as the ETL makes it (unless `layout` is false)."""
     t0 = time.time()
     rng = np.random.default_rng(seed)
     n_docs = docs or max(12, segments // 250)
@@ -578,6 +580,9 @@ def build(out: Path, segments: int, seed: int = 7, embedder: str = "model", docs
         insert_embeddings(con, rng, seg_ids, phrase_id, centres)
         log(f"embeddings written ({time.time() - t0:.1f}s)")
         write_overrides_runs_settings(con, rng, n_docs)
+        if layout:
+            t1 = time.time()
+            log(f"{etl_layout.update(con).line()} in {time.time() - t1:.1f}s")
         for tmp in ("phrase", "seg_np", "seg_text", "seg_map", "doc_map", "speaker_map"):
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
     log(f"{out}: {segments:,} segments, {n_docs:,} documents, {n_spk} speakers in {time.time() - t0:.1f}s")
@@ -593,8 +598,9 @@ def main(argv=None) -> None:
     ap.add_argument("--speakers", type=int, default=None, help="number of speakers (default up to 300)")
     ap.add_argument("--embedder", choices=["model", "random"], default="model",
                     help="phrase vectors from the real embedding model, or random cluster centres")
+    ap.add_argument("--no-layout", action="store_true", help="leave out the map's layout (etl/layout.py)")
     args = ap.parse_args(argv)
-    build(args.out, args.segments, args.seed, args.embedder, args.docs, args.speakers)
+    build(args.out, args.segments, args.seed, args.embedder, args.docs, args.speakers, layout=not args.no_layout)
 
 
 if __name__ == "__main__":

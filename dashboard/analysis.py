@@ -6,7 +6,6 @@ chosen by silhouette score.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,13 +106,3 @@ def layout_2d(sim: np.ndarray) -> np.ndarray:
     coords = vectors[:, top] * np.sqrt(np.maximum(values[top], 1e-9))
     jitter = np.random.default_rng(0).normal(0, 0.01, coords.shape)  # separate identical profiles
     return coords + jitter
-
-
-def period_end(start, bucket: str):
-    """The first day after a period that starts on `start` (a date or ISO string)."""
-    day = dt.date.fromisoformat(str(start)[:10])
-    if bucket == "week":
-        return day + dt.timedelta(days=7)
-    months = {"month": 1, "quarter": 3, "year": 12}[bucket]
-    total = day.month - 1 + months
-    return dt.date(day.year + total // 12, total % 12 + 1, 1)

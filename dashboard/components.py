@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import MATCH, ClientsideFunction, Input, Output, dcc, html
+from dash import MATCH, ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
-from dashboard import ids
+from dashboard import ids, label_quality
 from dashboard.figures import AGAINST, FAVOR, NONE
+from dashboard.periods import BUCKETS
 from dashboard.filters import href
 from warehouse.queries import Filters
 
@@ -71,6 +72,48 @@ def register(app) -> None:
 
 def empty_note(message: str) -> dbc.Alert:
     return dbc.Alert(message, color="light", class_name="mb-2")
+
+
+BUCKET_OPTIONS = [{"label": "Auto", "value": "auto"}] + [{"label": b.capitalize(), "value": b} for b in BUCKETS]
+
+
+def bucket_picker(picker_id: str, value: str | None) -> html.Div:
+    """Periods of the time charts: auto (fits the date range), week, month, quarter or year."""
+    return html.Div([html.Span("Periods: ", className="small text-muted me-2"),
+                     dcc.RadioItems(id=picker_id, options=BUCKET_OPTIONS,
+                                    value=value if value in BUCKETS else "auto", inline=True,
+                                    inputClassName="me-1", labelClassName="me-3 small")],
+                    id=f"{picker_id}-box", className="d-flex align-items-center mb-1")
+
+
+def keep_bucket_in_url(picker_id: str) -> None:
+    """Keep the picker's bucket in the address bar (?bucket=quarter; absent for auto)."""
+    clientside_callback(ClientsideFunction(namespace="stance", function_name="setBucket"),
+                        Output(f"{picker_id}-box", "title"), Input(picker_id, "value"))
+
+
+def speaker_options(speakers: list[dict]) -> list[dict]:
+    """Dropdown options for speakers: 'Name (role)'."""
+    return [{"label": s["name"] + (f" ({s['role']})" if s.get("role") else ""), "value": s["speaker_id"]}
+            for s in speakers]
+
+
+def quality_note(*tasks: str):
+    """One line with the measured quality of these label tasks (etl/labels/default/quality.json),
+    or nothing where it is not known."""
+    text = label_quality.note(tasks)
+    return html.P(text, className="quality-note small text-muted mb-2") if text else None
+
+
+def quote_card(r: dict, f: Filters) -> dbc.Card:
+    """One statement as a quote: its text, stance and date, and a link to it in context."""
+    return dbc.Card(dbc.CardBody([
+        html.P(r.get("text") or "", className="mb-1", dir="auto"),
+        html.Div([html.Span(r["stance"], className=f"segment stance-{r['stance']} me-2"),
+                  html.Span(str(r.get("published") or ""), className="text-muted me-2"),
+                  dcc.Link("open in context", href=document_href(f, r["document_id"], r["segment_id"]))],
+                 className="small"),
+    ], class_name="p-2"), class_name="mb-2 quote-card")
 
 
 # --- columns ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Segment embeddings held in memory for semantic search and the map.
+"""Segment embeddings held in memory for semantic search.
 
 Below IVF_MIN rows the index is an exact float32 flat index (faiss), so small warehouses
 rank exactly as DuckDB does (checked in tests/test_queries.py). From IVF_MIN rows it is a
@@ -40,7 +40,6 @@ from warehouse.store import Reader, file_version
 IVF_MIN = 100_000  # rows from which the index is approximate (an inverted file)
 PER_CELL = 64  # training vectors per k-means cell
 PROBE_SHARE = 4  # an unfiltered search scans 1/PROBE_SHARE of the cells
-PCA_SAMPLE = 5000
 
 
 @dataclass
@@ -50,7 +49,6 @@ class Snapshot:
     position: np.ndarray  # rowid -> row (-1 where none)
     index: faiss.Index  # inner product over unit vectors: IndexFlatIP, or IndexIVFScalarQuantizer
     nprobe: int  # cells an unfiltered search scans (0: flat index)
-    xy: np.ndarray  # map coordinates: the first two principal components, n x 2
 
     @property
     def size(self) -> int:
@@ -61,7 +59,7 @@ class Snapshot:
         """Memory held, approximately (arrays and the index's codes, ids and centroids)."""
         index = self.index
         extra = index.ntotal * 16 + index.nlist * index.d * 4 if self.nprobe else 0  # ids, direct map, centroids
-        return index.ntotal * index.code_size + extra + self.rowids.nbytes + self.position.nbytes + self.xy.nbytes
+        return index.ntotal * index.code_size + extra + self.rowids.nbytes + self.position.nbytes
 
     def rows_of(self, emb_rows) -> np.ndarray:
         """Rows of the given embedding rowids (those this snapshot holds)."""
@@ -105,28 +103,6 @@ class Snapshot:
             return faiss.SearchParametersIVF(nprobe=nprobe)
         return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
 
-    def coordinates(self, emb_rows) -> np.ndarray:
-        """Map coordinates (n x 2: the first two principal components); NaN where unknown."""
-        ids = np.asarray(emb_rows, dtype=np.int64)
-        out = np.full((len(ids), 2), np.nan, dtype=np.float32)
-        ok = (ids >= 0) & (ids < len(self.position))
-        rows = np.where(ok, self.position[np.where(ok, ids, 0)], -1) if len(self.position) else np.full(len(ids), -1)
-        have = rows >= 0
-        out[have] = self.xy[rows[have]]
-        return out
-
-
-def pca_axes(sample: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and the first k principal axes (k x dim) of a sample of vectors."""
-    dim = sample.shape[1]
-    if len(sample) < 3:
-        return np.zeros(dim, np.float32), np.eye(min(k, dim), dim, dtype=np.float32)
-    mean = sample.mean(axis=0)
-    centred = (sample - mean).astype(np.float64)
-    values, vectors = np.linalg.eigh(centred.T @ centred)  # dim x dim: cheaper than an SVD of the sample
-    order = np.argsort(values)[::-1][:k]
-    return mean.astype(np.float32), vectors[:, order].T.astype(np.float32)
-
 
 def load_snapshot(reader: Reader, batch: int = 100_000) -> Snapshot:
     """Read all embeddings (again if a writer swapped in a new file meanwhile: the batches
@@ -157,25 +133,23 @@ def read_embeddings(reader: Reader, batch: int = 100_000) -> tuple[np.ndarray, n
 
 
 def build_snapshot(version, rowids: np.ndarray, vectors: np.ndarray, batch: int = 100_000) -> Snapshot:
-    """Index `vectors` (one per rowid, rowids ascending): fit the map's PCA and, for an
-    inverted file, the k-means cells on a sample; then place the rows batch by batch."""
+    """Index `vectors` (one per rowid, rowids ascending): for an inverted file, train the
+    k-means cells on a sample; then place the rows batch by batch."""
     n, dim = vectors.shape
     position = np.full(int(rowids.max(initial=-1)) + 1, -1, dtype=np.int64)
     position[rowids] = np.arange(n)
-    sample = _unit(vectors[np.random.default_rng(0).permutation(n)[:max(PCA_SAMPLE, PER_CELL * _cells(n))]])
-    mean, axes = pca_axes(sample[:PCA_SAMPLE], 2)
+    sample = _unit(vectors[np.random.default_rng(0).permutation(n)[:PER_CELL * _cells(n)]])
     index, nprobe = _new_index(dim, n, sample)
-    xy, cells = np.empty((n, 2), np.float32), np.empty(n if nprobe else 0, np.int64)
+    cells = np.empty(n if nprobe else 0, np.int64)
     for lo in range(0, n, batch):
         chunk = _unit(vectors[lo:lo + batch])
-        xy[lo:lo + len(chunk)] = (chunk - mean) @ axes.T
         if nprobe:
             cells[lo:lo + len(chunk)] = index.quantizer.assign(chunk, 1).ravel()
         else:
             index.add(chunk)
     if nprobe:
         _fill_cells(index, vectors, cells)
-    return Snapshot(version, rowids, position, index, nprobe, xy)
+    return Snapshot(version, rowids, position, index, nprobe)
 
 
 def _fill_cells(index: faiss.IndexIVFScalarQuantizer, vectors: np.ndarray, cells: np.ndarray) -> None:
@@ -249,10 +223,6 @@ class EmbeddingIndex:
         """The k embedding rowids most similar (cosine) to `vector` among `allowed` rowids
         (None = all; repeats and unknown rowids are ignored), best first, with their scores."""
         return self.snapshot().top(vector, allowed, k)
-
-    def coordinates(self, emb_rows) -> np.ndarray:
-        """Map coordinates (n x 2: the first two principal components); NaN where unknown."""
-        return self.snapshot().coordinates(emb_rows)
 
     def encode(self, text: str) -> np.ndarray:
         """The query's embedding with the warehouse's model (loaded on first use)."""

@@ -75,7 +75,7 @@ def href(path: str, f: Filters, **page_params) -> str:
 # --- controls -------------------------------------------------------------------------------
 KIND_OPTIONS = [{"label": "All", "value": "all"}, {"label": "Conversations", "value": "conversation"},
                 {"label": "News", "value": "news"}]
-INCLUDE_OPTIONS = [{"label": "Moderators", "value": "moderators"},
+INCLUDE_OPTIONS = [{"label": "Moderators, questioners, press secretaries", "value": "moderators"},
                    {"label": "Unattributed narration", "value": "narration"}]
 CONTROLS = [  # (component id, property), in the order of control_values()
     (ids.F_DATES, "start_date"), (ids.F_DATES, "end_date"), (ids.F_TOPICS, "value"), (ids.F_SPEAKERS, "value"),
@@ -132,7 +132,7 @@ def filter_bar(options: dict) -> dbc.Card:
         _labelled(dcc.Slider(id=ids.F_CONFIDENCE, min=0, max=1, step=0.05, value=0,
                              marks={0: "0", 0.5: "0.5", 0.8: "0.8", 1: "1"},
                              tooltip={"placement": "bottom"}), "Minimum stance confidence", 3),
-        _labelled(dcc.Checklist(id=ids.F_INCLUDE, options=INCLUDE_OPTIONS, value=["moderators"],
+        _labelled(dcc.Checklist(id=ids.F_INCLUDE, options=INCLUDE_OPTIONS, value=[],
                                 inputClassName="me-1", labelClassName="me-3"), "Include", 3),
         dbc.Col(dbc.Button("Reset", id=ids.F_RESET, color="secondary", outline=True, size="sm"),
                 width=12, md=1, class_name="mb-2 d-flex align-items-end"),

@@ -41,6 +41,7 @@ def stance_count(label: str) -> str:
 
 OV_HEATMAP = "overview-heatmap"
 OV_SHARE = "overview-share"
+OV_BUCKET = "overview-bucket"
 OV_TOP = "overview-top"
 OV_SELECTION = "overview-selection"
 OV_STATEMENTS = "overview-statements"  # grid name
@@ -49,13 +50,27 @@ OV_STATEMENTS = "overview-statements"  # grid name
 SP_PICK = "speaker-pick"
 SP_HEADER = "speaker-header"
 SP_STANCE = "speaker-stance"
+SP_BUCKET = "speaker-bucket"
+SP_TOPICS = "speaker-topics"  # grid name
 SP_PARTNERS = "speaker-partners"
 SP_SELECTION = "speaker-selection"
 SP_QUOTES = "speaker-quotes"  # grid name
 SP_STATEMENTS = "speaker-statements"  # grid name
 
+# Compare
+CMP_WHO = "compare-who"
+CMP_TOPIC = "compare-topic"
+CMP_VERDICT = "compare-verdict"
+CMP_STANCE = "compare-stance"
+CMP_ATTENTION = "compare-attention"
+CMP_QUOTES = "compare-quotes"
+CMP_REPLIES = "compare-replies"
+CMP_REPLY_ROWS = "compare-reply-rows"  # grid name
+
 # Agreement
 AG_KIND = "agreement-kind"
+AG_TOP = "agreement-top"  # how many of the most active speakers
+AG_ADD = "agreement-add"  # speakers added whatever their activity
 AG_MATRIX = "agreement-matrix"
 AG_NETWORK = "agreement-network"
 AG_ALIGNMENT = "agreement-alignment"
@@ -69,6 +84,7 @@ SE_TEXT = "search-text"
 SE_MODE = "search-mode"
 SE_GO = "search-go"
 SE_STATUS = "search-status"
+SE_PAGE = "search-page"  # pagination of the results
 SE_RESULTS = "search-results"  # grid name
 
 # Document
@@ -82,6 +98,8 @@ DOC_SCROLLED = "document-scrolled"
 # Map
 MAP_GRAPH = "map-graph"
 MAP_STATUS = "map-status"
+MAP_COLOR = "map-color"
+MAP_CLUSTERS = "map-clusters"  # grid name
 MAP_SELECTION = "map-selection"
 MAP_STATEMENTS = "map-statements"  # grid name
 

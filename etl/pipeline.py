@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from etl import load
+from etl import layout, load, speaker_roles
 from etl.attribution import attribute, reported_agreements
 from etl.embed import Embedder, get_embedder
 from etl.model import NEWS, Document, Reject, Segment
@@ -135,6 +135,8 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None)
             with write_session(db, memory_limit=etl_memory_limit(db)) as con:
                 summary.run_id = _start_run(con, summary)
                 _load_inputs(con, LazyStages(con, settings), summary)
+                if summary.added or summary.replaced or layout.missing(con):
+                    log.info(layout.update(con).line())
                 summary.status = "ok_with_rejects" if summary.rejects else "ok"
                 _finish_run(con, summary)
         except Exception as exc:
@@ -189,7 +191,8 @@ def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[i
     reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
     vectors, n_new = _vectors(con, stages.embedder, segments)
     names = {s.speaker for s in segments} | set(turn_speakers) | {n for r in reported for n in (r.speaker, r.target_speaker)}
-    speakers = {n: (speaker_id(n), stages.resolver.role(n)) for n in names if n}
+    speakers = {n: (speaker_id(n), None) for n in names if n}  # roles are recorded below, by precedence
+    roles = speaker_roles.document_roles(doc, turn_speakers, stages.resolver, quoted=names)
     labels = _labels(stages, segments, vectors, reported, speakers)
     for seg in segments:  # the warehouse stores speaker ids
         seg.speaker = speakers[seg.speaker][0] if seg.speaker else None
@@ -198,6 +201,7 @@ def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[i
         [speakers[n][0] if n else None for n in turn_speakers], segments, vectors,
         stages.embedder.name, labels,
     )
+    speaker_roles.record(con, {speakers[name][0]: role for name, role in roles.items()})
     return len(segments), n_new
 
 

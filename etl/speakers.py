@@ -5,7 +5,7 @@
 1. Stage directions ("(CROSSTALK)", "[APPLAUSE]") and crowd labels (`not_speakers` in
    aliases.yaml: Audience, CANDIDATES) -> None.
 2. Generic labels (`generic`: Q, QUESTION) -> one generic speaker, "Questioner", whose role
-   is "generic": it stands for many unnamed people, so per-person views can leave it out.
+   is "questioner": it stands for many unnamed people, so per-person views can leave it out.
 3. The alias file (user-curated, so it wins), ignoring case, dots, diacritics, Arabic letter
    variants and prefixes, leading titles and a trailing ", ROLE".
 4. The document context: full names introduced in the same document link their surname and
@@ -29,8 +29,10 @@ from typing import Iterable
 
 import yaml
 
+from warehouse.roles import is_participant, normalise_role  # noqa: F401  (is_participant: public here too)
+
 DEFAULT_ALIASES = Path(str(resources.files("etl") / "aliases.yaml"))
-GENERIC_ROLE = "generic"
+GENERIC_ROLE = "questioner"
 
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _STAGE = re.compile(r"^\s*[(\[{<].*[)\]}>]\s*$|^[^\w]*$", re.S)
@@ -400,10 +402,11 @@ class SpeakerResolver:
     # -- public API
 
     def role(self, name: str) -> str | None:
+        """The alias file's role, normalised to the vocabulary of warehouse/roles.py."""
         if name in self.book.generic:
             return GENERIC_ROLE
         person = self.book.people.get(name)
-        return person.role if person else None
+        return normalise_role(person.role) if person else None
 
     def knows(self, name: str) -> bool:
         """Whether `name` is a canonical name of the alias file or of the known names."""

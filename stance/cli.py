@@ -153,6 +153,27 @@ def check(obj: Context, db):
 
 
 @cli.command()
+@db_option
+@click.option("--refit", is_flag=True, help="Fit a new layout (old segments move) instead of placing new ones.")
+@click.pass_obj
+def layout(obj: Context, db, refit):
+    """Compute the map's layout: place new segments, or refit (the ETL runs this itself)."""
+    from etl.layout import update
+    from warehouse.store import AlreadyRunning, etl_lock, write_session
+
+    path = obj.db(db)
+    if not Path(path).exists():
+        raise click.ClickException(f"{path}: no such warehouse (run `stance etl --db {path} INPUT...` first)")
+    try:
+        with etl_lock(path), write_session(path) as con:
+            summary = update(con, refit=refit)
+    except AlreadyRunning as exc:
+        click.echo(f"stance layout: {exc}", err=True)
+        sys.exit(75)
+    click.echo(summary.line())
+
+
+@cli.command()
 @click.argument("task", type=click.Choice(["topic", "stance", "agreement"]))
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for the trained model.")

@@ -55,3 +55,37 @@ def query():
             con.close()
 
     return run
+
+
+# --- the dashboard: a generated warehouse with a hostile document, served by the real app ------------------
+@pytest.fixture(scope="session")
+def dashboard_db(tmp_path_factory) -> Path:
+    import sys
+
+    from browser import add_hostile_document
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import make_warehouse
+
+    db = tmp_path_factory.mktemp("dashboard") / "dashboard.duckdb"
+    make_warehouse.build(db, segments=2000, embedder="random", log=lambda *_: None)
+    add_hostile_document(db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def base_url(dashboard_db):
+    from browser import start_server
+
+    base, _app, stop = start_server(dashboard_db)
+    yield base
+    stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from browser import CHROMIUM, shared_browser
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's /usr/bin/chromium")
+    return shared_browser()

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_dashboard import CHROMIUM, browser_only, open_page, shared_browser, start_server, wait_idle
+from browser import CHROMIUM, browser_only, open_page, shared_browser, start_server, wait_idle
 
 from stance.demo_corpus import build_demo
 from warehouse import queries as q
@@ -71,6 +71,7 @@ def a_conversation(db: Path) -> str:
 @pytest.mark.parametrize("name, path, act", [
     ("overview", "/", click_first_cell),
     ("speaker", "/speaker", None),
+    ("compare", "/compare", None),
     ("agreement", "/agreement", None),
     ("search", "/search", search_for),
     ("map", "/map", None),

@@ -1,5 +1,5 @@
 """dashboard/embedding_index.py: the exact flat index, the inverted file used from IVF_MIN
-rows (recall against brute force, filters), map coordinates; and bench/search.py."""
+rows (recall against brute force, filters); and bench/search.py."""
 from __future__ import annotations
 
 import sys
@@ -110,17 +110,7 @@ def test_edge_cases(ivf):
     assert np.allclose(snap.vector(0), vectors[0], atol=1e-3)
     empty = ei.build_snapshot(None, np.zeros(0, np.int64), np.zeros((0, 1), np.float32))
     assert len(empty.top(np.ones(1, np.float32), None, 5)[0]) == 0
-    assert np.isnan(empty.coordinates([0, 1])).all()
 
-
-def test_coordinates_are_the_first_principal_components(ivf):
-    snap, vectors, rowids = ivf
-    xy = snap.coordinates([rowids[0], 4, rowids[-1], -3])
-    assert np.isfinite(xy[[0, 2]]).all() and np.isnan(xy[[1, 3]]).all()
-    spread = snap.coordinates(rowids).std(axis=0)
-    centred = vectors - vectors.mean(axis=0)
-    assert spread[0] >= spread[1] > 0
-    assert spread[0] == pytest.approx(np.linalg.svd(centred[:5000], compute_uv=False)[0] / 5000 ** 0.5, rel=0.15)
 
 
 def test_search_bench_on_a_small_warehouse(tmp_path, monkeypatch):

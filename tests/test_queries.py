@@ -21,6 +21,8 @@ from warehouse import queries as q  # noqa: E402
 from warehouse.queries import Filters  # noqa: E402
 from warehouse.store import Reader  # noqa: E402
 
+EVERYONE = Filters(include_moderators=True)  # moderators too, as the direct SQL below counts them
+
 HOSTILE = [
     "'; COPY (SELECT 1) TO '/tmp/pwn.csv'; --",
     "read_csv('/etc/passwd')",
@@ -63,18 +65,21 @@ def test_every_filter_matches_direct_sql(reader, sql):
     first, last = one(sql("SELECT min(published) FROM documents")), one(sql("SELECT max(published) FROM documents"))
     mid = first + (last - first) / 2
     top = speakers_by_volume(sql)[:2]
+    everyone = {"include_moderators": True}  # the default leaves non-participants out: tested last
     cases = [
-        (Filters(), "speaker_id IS NOT NULL", []),
-        (Filters(start=mid), "speaker_id IS NOT NULL AND published >= ?", [mid]),
-        (Filters(end=mid), "speaker_id IS NOT NULL AND published <= ?", [mid]),
-        (Filters(topics=("immigration", "other")), "speaker_id IS NOT NULL AND topic IN ('immigration', 'other')", []),
-        (Filters(speakers=tuple(top)), "speaker_id IN (?, ?)", top),
-        (Filters(kind="news"), "speaker_id IS NOT NULL AND kind = 'news'", []),
-        (Filters(outlets=("Reuters",)), "speaker_id IS NOT NULL AND outlet = 'Reuters'", []),
-        (Filters(languages=("ar",)), "speaker_id IS NOT NULL AND language = 'ar'", []),
-        (Filters(min_confidence=0.7), "speaker_id IS NOT NULL AND stance_score >= 0.7", []),
-        (Filters(include_moderators=False), "speaker_id IS NOT NULL AND speaker_role IS DISTINCT FROM 'moderator'", []),
-        (Filters(include_narration=True), "TRUE", []),
+        (Filters(**everyone), "speaker_id IS NOT NULL", []),
+        (Filters(start=mid, **everyone), "speaker_id IS NOT NULL AND published >= ?", [mid]),
+        (Filters(end=mid, **everyone), "speaker_id IS NOT NULL AND published <= ?", [mid]),
+        (Filters(topics=("immigration", "other"), **everyone),
+         "speaker_id IS NOT NULL AND topic IN ('immigration', 'other')", []),
+        (Filters(speakers=tuple(top), **everyone), "speaker_id IN (?, ?)", top),
+        (Filters(kind="news", **everyone), "speaker_id IS NOT NULL AND kind = 'news'", []),
+        (Filters(outlets=("Reuters",), **everyone), "speaker_id IS NOT NULL AND outlet = 'Reuters'", []),
+        (Filters(languages=("ar",), **everyone), "speaker_id IS NOT NULL AND language = 'ar'", []),
+        (Filters(min_confidence=0.7, **everyone), "speaker_id IS NOT NULL AND stance_score >= 0.7", []),
+        (Filters(), "speaker_id IS NOT NULL AND coalesce(speaker_role NOT IN "
+                    "('moderator', 'host', 'questioner', 'press secretary', 'narrator'), true)", []),
+        (Filters(include_narration=True, **everyone), "TRUE", []),
     ]
     for f, where, params in cases:
         expected = one(sql(f"SELECT count(*) FROM statements WHERE {where}", *params))
@@ -91,7 +96,7 @@ def test_filters_from_junk_are_harmless():
 
 # --- overview ----------------------------------------------------------------------------------------
 def test_speaker_topic_matrix_counts(reader, sql):
-    rows = q.speaker_topic_matrix(reader, Filters(), top_speakers=1000)
+    rows = q.speaker_topic_matrix(reader, EVERYONE, top_speakers=1000)
     assert sum(r["n"] for r in rows) == one(sql("SELECT count(*) FROM statements WHERE speaker_id IS NOT NULL"))
     cell = max(rows, key=lambda r: r["n"])
     favor, against, n = sql("""SELECT count(*) FILTER (WHERE stance = 'favor'), count(*) FILTER (WHERE stance = 'against'),
@@ -99,34 +104,34 @@ def test_speaker_topic_matrix_counts(reader, sql):
                             cell["speaker_id"], cell["topic"])[0]
     assert (cell["favor"], cell["against"], cell["n"]) == (favor, against, n)
     assert cell["net"] == pytest.approx((favor - against) / n)
-    top5 = q.speaker_topic_matrix(reader, Filters(), top_speakers=5)
+    top5 = q.speaker_topic_matrix(reader, EVERYONE, top_speakers=5)
     assert [s for s in dict.fromkeys(r["speaker_id"] for r in top5)] == speakers_by_volume(sql)[:5]
 
 
 def test_topic_share_is_normalised_by_all_statements(reader, sql):
-    rows = q.topic_share(reader, Filters(), "quarter")
+    rows = q.topic_share(reader, EVERYONE, "quarter")
     by_period: dict = {}
     for r in rows:
         by_period[r["period"]] = by_period.get(r["period"], 0) + r["share"]
     assert all(v == pytest.approx(1.0) for v in by_period.values())
-    only = q.topic_share(reader, Filters(topics=("elections",)), "quarter")
+    only = q.topic_share(reader, Filters(topics=("elections",), include_moderators=True), "quarter")
     assert {r["topic"] for r in only} == {"elections"}
     r = only[0]
     n, total = sql("""SELECT count(*) FILTER (WHERE topic = 'elections'), count(*) FROM statements
                       WHERE speaker_id IS NOT NULL AND date_trunc('quarter', published) = ?""", r["period"])[0]
     assert (r["n"], r["total"]) == (n, total)
     with pytest.raises(ValueError):
-        q.topic_share(reader, Filters(), "day; DROP TABLE segments")
+        q.topic_share(reader, EVERYONE, "day; DROP TABLE segments")
 
 
 def test_top_speakers_and_drilldown(reader, sql):
-    rows = q.top_speakers_by_topic(reader, Filters(), k=3)
+    rows = q.top_speakers_by_topic(reader, EVERYONE, k=3)
     first = rows[0]
     expected = sql("""SELECT speaker_id FROM statements WHERE speaker_id IS NOT NULL AND topic = ?
                       GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3""", first["topic"])
     assert [r["speaker_id"] for r in rows if r["topic"] == first["topic"]] == [e[0] for e in expected]
-    listed = q.statements(reader, Filters(), speaker_id=first["speaker_id"], topic=first["topic"], limit=1000)
-    assert len(listed) == first["n"] == q.count_statements(reader, Filters(), speaker_id=first["speaker_id"],
+    listed = q.statements(reader, EVERYONE, speaker_id=first["speaker_id"], topic=first["topic"], limit=1000)
+    assert len(listed) == first["n"] == q.count_statements(reader, EVERYONE, speaker_id=first["speaker_id"],
                                                            topic=first["topic"])
     assert all(r["speaker_id"] == first["speaker_id"] and r["topic"] == first["topic"] and r["text"] for r in listed)
     dates = [r["published"] for r in listed]
@@ -138,14 +143,14 @@ def test_speaker_queries(reader, sql):
     who = speakers_by_volume(sql)[0]
     info = q.speaker_info(reader, who)
     assert info["statements"] == one(sql("SELECT count(*) FROM statements WHERE speaker_id = ?", who))
-    over_time = q.speaker_stance_over_time(reader, Filters(), who, "quarter")
+    over_time = q.speaker_stance_over_time(reader, EVERYONE, who, "quarter")
     assert sum(r["n"] for r in over_time) == info["statements"]
-    quotes = q.representative_quotes(reader, Filters(), who, per_topic=2)
+    quotes = q.representative_quotes(reader, EVERYONE, who, per_topic=2)
     assert quotes and all(r["text"] for r in quotes)
     for topic in {r["topic"] for r in quotes}:
         sims = [r["similarity"] for r in quotes if r["topic"] == topic]
         assert len(sims) <= 2 and sims == sorted(sims, reverse=True) and all(-1 <= s <= 1.0001 for s in sims)
-    partners = q.speaker_partners(reader, Filters(), who)
+    partners = q.speaker_partners(reader, EVERYONE, who)
     p = partners[0]
     assert (p["n"], p["agree"]) == sql("""SELECT count(*), count(*) FILTER (WHERE label = 'agree') FROM agreements
                                           WHERE speaker_id = ? AND target_speaker_id = ?""", who, p["other_id"])[0]
@@ -154,7 +159,7 @@ def test_speaker_queries(reader, sql):
 def test_representative_quote_is_nearest_to_centroid(reader, sql):
     """With a sample covering all statements, the top quote maximises cosine to the mean vector."""
     who = speakers_by_volume(sql)[3]
-    quotes = q.representative_quotes(reader, Filters(), who, per_topic=1, sample=100_000)
+    quotes = q.representative_quotes(reader, EVERYONE, who, per_topic=1, sample=100_000)
     topic = quotes[0]["topic"]
     vectors = sql("""SELECT e.segment_id, e.vector FROM statements s JOIN embeddings e USING (segment_id)
                      WHERE s.speaker_id = ? AND s.topic = ?""", who, topic)
@@ -166,16 +171,16 @@ def test_representative_quote_is_nearest_to_centroid(reader, sql):
 
 # --- agreement -------------------------------------------------------------------------------------------
 def test_agreement_queries(reader, sql):
-    matrix = q.agreement_matrix(reader, Filters(), "reply", top_speakers=1000)
+    matrix = q.agreement_matrix(reader, EVERYONE, "reply", top_speakers=1000)
     assert sum(r["n"] for r in matrix) == one(sql(
         "SELECT count(*) FROM agreements WHERE kind = 'reply' AND target_speaker_id IS NOT NULL"))
     cell = max(matrix, key=lambda r: r["n"])
-    rows = q.agreement_statements(reader, Filters(), speaker_id=cell["speaker_id"],
+    rows = q.agreement_statements(reader, EVERYONE, speaker_id=cell["speaker_id"],
                                   target_speaker_id=cell["target_speaker_id"], kind="reply", limit=1000)
     assert len(rows) == cell["n"] and all(r["text"] and r["target_text"] for r in rows)
-    profiles = q.stance_profiles(reader, Filters(), top_speakers=20, min_statements=1)
+    profiles = q.stance_profiles(reader, EVERYONE, top_speakers=20, min_statements=1)
     camps = {p["speaker_id"]: i % 2 for i, p in enumerate(profiles)}
-    contested = q.contested_statements(reader, Filters(), camps, min_votes=2, limit=5)
+    contested = q.contested_statements(reader, EVERYONE, camps, min_votes=2, limit=5)
     for r in contested:
         votes = one(sql("""SELECT count(*) FROM agreements WHERE kind = 'reply' AND target_segment_id = ?
                            AND list_contains(?, speaker_id)""", r["segment_id"], list(camps)))
@@ -188,13 +193,13 @@ def test_keyword_search(reader, sql):
     expected = one(sql("SELECT count(DISTINCT segment_id) FROM statements WHERE text ILIKE '%border%'"))
     assert len(rows) == expected > 0
     assert all("border" in r["text"].lower() for r in rows)
-    assert q.search(reader, Filters(), keyword="100%") == []  # % is literal, not a wildcard
+    assert q.search(reader, EVERYONE, keyword="100%") == []  # % is literal, not a wildcard
 
 
 def test_index_search_matches_exact_duckdb_search(reader):
     index = EmbeddingIndex(reader)
     vector = index.snapshot().vector(7)  # a query close to some statements
-    for f, keyword in [(Filters(), None), (Filters(kind="news"), None), (Filters(), "border")]:
+    for f, keyword in [(EVERYONE, None), (Filters(kind="news"), None), (EVERYONE, "border")]:
         exact = q.search(reader, f, keyword=keyword, vector=vector, limit=20)
         rows, scores = index.top(vector, q.matching_embedding_rows(reader, f, keyword), k=60)
         fast = q.search_results(reader, f, rows.tolist(), scores.tolist())[:20]
@@ -207,9 +212,9 @@ def test_hostile_strings_stay_parameters(reader, text):
     pwn = Path("/tmp/pwn.csv")
     existed = pwn.exists()
     f = Filters(topics=(text,), speakers=(text,), outlets=(text,), languages=(text,))
-    assert isinstance(q.search(reader, Filters(), keyword=text), list)
+    assert isinstance(q.search(reader, EVERYONE, keyword=text), list)
     assert q.summary(reader, f)["statements"] == 0
-    assert q.statements(reader, Filters(), speaker_id=text, topic=text) == []
+    assert q.statements(reader, EVERYONE, speaker_id=text, topic=text) == []
     assert q.document(reader, text) is None and q.document_segments(reader, text) == []
     assert isinstance(q.find_documents(reader, text), list)
     assert q.speaker_info(reader, text) is None
@@ -239,16 +244,16 @@ def test_document_queries(reader, sql):
 
 
 def test_map_sample(reader, sql):
-    points = q.map_sample(reader, Filters(), limit=300)
+    points = q.map_sample(reader, EVERYONE, limit=300)
     assert len(points) == 300 == len({p["segment_id"] for p in points})
-    assert points == q.map_sample(reader, Filters(), limit=300)  # deterministic
-    index = EmbeddingIndex(reader)
-    xy = index.coordinates([p["emb_row"] for p in points])
-    assert xy.shape == (300, 2) and np.isfinite(xy).all()
+    assert points == q.map_sample(reader, EVERYONE, limit=300)  # deterministic
+    stored = dict((sid, (x, y)) for sid, x, y in sql("SELECT segment_id, x, y FROM segment_layout"))
+    assert all((p["x"], p["y"]) == pytest.approx(stored[p["segment_id"]]) for p in points)
+    assert q.cluster_table(reader, EVERYONE) and q.cluster_labels(reader)
 
 
 def test_review_queue_and_runs(reader, sql):
-    queue = q.review_queue(reader, Filters(), 50)
+    queue = q.review_queue(reader, EVERYONE, 50)
     confidences = [r["confidence"] for r in queue]
     assert confidences == sorted(confidences) and len(queue) == 50
     assert all(r["stance_source"] == "model" for r in queue)
@@ -263,9 +268,9 @@ def test_record_override_wins_and_reader_follows(db, tmp_path):
     copy = tmp_path / "copy.duckdb"
     shutil.copyfile(db, copy)
     reader = Reader(copy)
-    target = q.review_queue(reader, Filters(), 1)[0]
+    target = q.review_queue(reader, EVERYONE, 1)[0]
     new = "favor" if target["stance"] != "favor" else "against"
-    before = q.summary(reader, Filters())
+    before = q.summary(reader, EVERYONE)
     last_id = one(duckdb.connect(str(copy), read_only=True).execute("SELECT max(override_id) FROM label_overrides")
                   .fetchall())
     override_id = q.record_override(copy, "stance", target["segment_id"], target["topic"], new, "tester", "check")
@@ -276,7 +281,7 @@ def test_record_override_wins_and_reader_follows(db, tmp_path):
     old = con.execute("SELECT old_label, author FROM label_overrides WHERE override_id = ?", [override_id]).fetchone()
     con.close()
     assert (stance, source) == (new, "override") and old == (target["stance"], "tester")
-    after = q.summary(reader, Filters())
+    after = q.summary(reader, EVERYONE)
     assert after[new] == before[new] + 1
     with pytest.raises(ValueError):
         q.record_override(copy, "stance", target["segment_id"], target["topic"], "maybe", "tester")

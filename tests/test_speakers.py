@@ -69,8 +69,8 @@ def test_questioners_are_one_generic_speaker(resolver):
 
 def test_roles(resolver):
     assert resolver.role("David Muir") == "moderator"
-    assert resolver.role("Joseph Costello") == "Harris campaign spokesperson"
-    assert resolver.role("Donald Trump") is None
+    assert resolver.role("Joseph Costello") == "spokesperson"  # "Harris campaign spokesperson", normalised
+    assert resolver.role("Donald Trump") == "candidate"
     assert resolver.role("Somebody Unknown") is None
 
 

@@ -2,11 +2,9 @@
 the speakers' stance profiles fall into, and which statements unite or divide them."""
 from __future__ import annotations
 
-import json
-
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx, dcc
+from dash import ClientsideFunction, Input, Output, callback, clientside_callback, ctx, dcc, html
 
 from dashboard import analysis, figures, ids, state
 from dashboard import components as c
@@ -14,9 +12,11 @@ from dashboard.state import AppState
 from warehouse import queries as q
 from warehouse.queries import Filters
 
-dash.register_page(__name__, path="/agreement", name="Agreement", order=2, title="Stance · Agreement")
+dash.register_page(__name__, path="/agreement", name="Agreement", order=3, title="Stance · Agreement")
 
 HINT = "Click a matrix cell, a network node or edge, or an alignment cell to list the statements behind it."
+TOP_CHOICES = (10, 20, 30, 50)
+DEFAULT_TOP = 20
 MIN_EDGE = 3  # replies between two people before the network draws an edge
 MAX_EDGES = 150  # the strongest edges only, so the network stays readable
 CONTESTED_COLUMNS = [
@@ -28,13 +28,29 @@ CONTESTED_COLUMNS = [
 ]
 
 
-def layout(**_):
+def layout(n: str | None = None, add: str | None = None, **_):
+    speakers = state.current().options()["speakers"]
+    known = {s["speaker_id"] for s in speakers}
+    top = int(n) if str(n).isdigit() and int(n) in TOP_CHOICES else DEFAULT_TOP
     return c.page(
         "Agreement", "Agreement labels come from replies in conversations and from agreement reported in the news. "
-                     "Camps group speakers whose per-topic net stances point the same way (cosine similarity).",
-        dcc.RadioItems(id=ids.AG_KIND, value="reply", inline=True, inputClassName="me-1", labelClassName="me-3",
-                       options=[{"label": "Reply agreement", "value": "reply"},
-                                {"label": "Reported agreement", "value": "reported"}], className="mb-2"),
+                     "Camps group speakers whose per-topic net stances point the same way (cosine similarity). "
+                     "Moderators, questioners and press secretaries are left out unless included in the filters "
+                     "above; the views show the most active speakers, and any speaker you add.",
+        c.quality_note("agreement"),
+        dbc.Row([
+            dbc.Col(dcc.RadioItems(id=ids.AG_KIND, value="reply", inline=True, inputClassName="me-1",
+                                   labelClassName="me-3", options=[{"label": "Reply agreement", "value": "reply"},
+                                                                   {"label": "Reported agreement", "value": "reported"}]),
+                    md=4),
+            dbc.Col([html.Span("Most active: ", className="small text-muted me-2"),
+                     dcc.RadioItems(id=ids.AG_TOP, value=top, inline=True, inputClassName="me-1",
+                                    labelClassName="me-3", options=[{"label": str(k), "value": k} for k in TOP_CHOICES])],
+                    md=3, class_name="d-flex align-items-center"),
+            dbc.Col(dcc.Dropdown(id=ids.AG_ADD, options=c.speaker_options(speakers), multi=True,
+                                 value=[s for s in (add or "").split(",") if s in known],
+                                 placeholder="Add any speaker (type to search)"), md=5),
+        ], class_name="mb-2 align-items-center"),
         dbc.Row([dbc.Col(c.chart(ids.AG_MATRIX), lg=6), dbc.Col(c.chart(ids.AG_NETWORK), lg=6)]),
         dbc.Row([dbc.Col(c.chart(ids.AG_ALIGNMENT), lg=6),
                  dbc.Col(c.card("Camps", c.grid(ids.AG_CAMPS, [], height=300),
@@ -47,25 +63,26 @@ def layout(**_):
 
 
 # --- logic ----------------------------------------------------------------------------------------
-def structure(st: AppState, f: Filters) -> dict:
-    """Stance profiles, alignment, camps and positions for the most active speakers (memoised)."""
+def structure(st: AppState, f: Filters, top: int = DEFAULT_TOP, add: tuple[str, ...] = ()) -> dict:
+    """Stance profiles, alignment, camps and positions for the `top` most active speakers and
+    those added (memoised)."""
     def compute():
-        p = analysis.profiles(q.stance_profiles(st.reader, f, top_speakers=40, min_statements=20))
+        p = analysis.profiles(q.stance_profiles(st.reader, f, top_speakers=top, min_statements=20, include=add))
         sim = analysis.alignment(p.net)
         labels = analysis.camps(p.net)
         described = analysis.describe_camps(p, labels) if len(p) else []
         return {"profiles": p, "sim": sim, "camps": labels, "described": described,
                 "positions": analysis.layout_2d(sim)}
-    return st.memo("agreement-structure", json.dumps(f.to_dict(), sort_keys=True), compute)
+    return st.memo("agreement-structure", (f, top, add), compute)
 
 
 # --- views ----------------------------------------------------------------------------------------
-def matrix_view(st: AppState, f: Filters, kind: str):
-    return figures.agreement_heatmap(q.agreement_matrix(st.reader, f, kind, top_speakers=25), kind)
+def matrix_view(st: AppState, f: Filters, kind: str, top: int = DEFAULT_TOP, add: tuple[str, ...] = ()):
+    return figures.agreement_heatmap(q.agreement_matrix(st.reader, f, kind, top_speakers=top, include=add), kind)
 
 
-def network_view(st: AppState, f: Filters):
-    s = structure(st, f)
+def network_view(st: AppState, f: Filters, top: int = DEFAULT_TOP, add: tuple[str, ...] = ()):
+    s = structure(st, f, top, add)
     p = s["profiles"]
     nodes = [{"speaker_id": sid, "name": name, "camp": int(camp), "x": float(x), "y": float(y)}
              for sid, name, camp, (x, y) in zip(p.speaker_ids, p.names, s["camps"], s["positions"])]
@@ -73,25 +90,26 @@ def network_view(st: AppState, f: Filters):
     return figures.agreement_network(nodes, edges, analysis.camp_names(s["described"]))
 
 
-def alignment_view(st: AppState, f: Filters):
-    s = structure(st, f)
+def alignment_view(st: AppState, f: Filters, top: int = DEFAULT_TOP, add: tuple[str, ...] = ()):
+    s = structure(st, f, top, add)
     return figures.alignment_heatmap(s["profiles"].speaker_ids, s["profiles"].names, s["sim"], s["camps"])
 
 
-def camps_view(st: AppState, f: Filters) -> tuple[list[dict], list[dict]]:
+def camps_view(st: AppState, f: Filters, top: int = DEFAULT_TOP,
+               add: tuple[str, ...] = ()) -> tuple[list[dict], list[dict]]:
     """(column defs, rows) of the camps table (one column per topic)."""
-    rows = structure(st, f)["described"]
+    rows = structure(st, f, top, add)["described"]
     if not rows:
         return [], []
     columns = [c.col("camp", "Camp", maxWidth=90), c.col("size", "Size", maxWidth=90),
-               c.col("leaning", "Leaning", minWidth=200)]
+               c.col("leaning", "Leaning", minWidth=200),
+               c.col("members", "Members", flex=3, minWidth=300, tooltipField="members")]
     columns += [c.col(k, k.replace("net ", "Net "), maxWidth=140) for k in rows[0] if k.startswith("net ")]
-    columns.append(c.col("members", "Members", flex=3, minWidth=300, tooltipField="members"))
     return columns, [{**r, "_row_id": str(r["camp"])} for r in rows]
 
 
-def contested_view(st: AppState, f: Filters) -> list[dict]:
-    s = structure(st, f)
+def contested_view(st: AppState, f: Filters, top: int = DEFAULT_TOP, add: tuple[str, ...] = ()) -> list[dict]:
+    s = structure(st, f, top, add)
     camps = {sid: int(camp) + 1 for sid, camp in zip(s["profiles"].speaker_ids, s["camps"])}
     if len(set(camps.values())) < 2:
         return []
@@ -119,26 +137,44 @@ def selection_view(st: AppState, f: Filters, kind: str, source: str | None, clic
 
 
 # --- callbacks ---------------------------------------------------------------------------------------
-@callback(Output(ids.AG_MATRIX, "figure"), Input(ids.FILTERS, "data"), Input(ids.AG_KIND, "value"))
-def update_matrix(filters, kind):
-    return matrix_view(state.current(), Filters.from_dict(filters), kind)
+clientside_callback(
+    ClientsideFunction(namespace="stance", function_name="setAgreement"),  # ?n=30&add=a,b
+    Output(ids.AG_ADD, "title"), Input(ids.AG_TOP, "value"), Input(ids.AG_ADD, "value"),
+)
 
 
-@callback(Output(ids.AG_NETWORK, "figure"), Input(ids.FILTERS, "data"))
-def update_network(filters):
-    return network_view(state.current(), Filters.from_dict(filters))
+def _size(top, add) -> tuple[int, tuple[str, ...]]:
+    return (top if top in TOP_CHOICES else DEFAULT_TOP), tuple(sorted(set(add or [])))
+
+
+@callback(Output(ids.AG_MATRIX, "figure"), Input(ids.FILTERS, "data"), Input(ids.AG_KIND, "value"),
+          Input(ids.AG_TOP, "value"), Input(ids.AG_ADD, "value"))
+@state.cached
+def update_matrix(filters, kind, top, add):
+    return matrix_view(state.current(), Filters.from_dict(filters), kind, *_size(top, add))
+
+
+@callback(Output(ids.AG_NETWORK, "figure"), Input(ids.FILTERS, "data"), Input(ids.AG_TOP, "value"),
+          Input(ids.AG_ADD, "value"))
+@state.cached
+def update_network(filters, top, add):
+    return network_view(state.current(), Filters.from_dict(filters), *_size(top, add))
 
 
 @callback(Output(ids.AG_ALIGNMENT, "figure"), Output(ids.grid(ids.AG_CAMPS), "columnDefs"),
-          Output(ids.grid(ids.AG_CAMPS), "rowData"), Input(ids.FILTERS, "data"))
-def update_alignment(filters):
+          Output(ids.grid(ids.AG_CAMPS), "rowData"), Input(ids.FILTERS, "data"), Input(ids.AG_TOP, "value"),
+          Input(ids.AG_ADD, "value"))
+@state.cached
+def update_alignment(filters, top, add):
     st, f = state.current(), Filters.from_dict(filters)
-    return alignment_view(st, f), *camps_view(st, f)
+    return alignment_view(st, f, *_size(top, add)), *camps_view(st, f, *_size(top, add))
 
 
-@callback(Output(ids.grid(ids.AG_CONTESTED), "rowData"), Input(ids.FILTERS, "data"))
-def update_contested(filters):
-    return contested_view(state.current(), Filters.from_dict(filters))
+@callback(Output(ids.grid(ids.AG_CONTESTED), "rowData"), Input(ids.FILTERS, "data"), Input(ids.AG_TOP, "value"),
+          Input(ids.AG_ADD, "value"))
+@state.cached
+def update_contested(filters, top, add):
+    return contested_view(state.current(), Filters.from_dict(filters), *_size(top, add))
 
 
 @callback(

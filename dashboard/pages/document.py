@@ -19,7 +19,7 @@ from dashboard.state import AppState
 from warehouse import queries as q
 from warehouse.queries import Filters
 
-dash.register_page(__name__, path="/document", name="Document", order=4, title="Stance · Document")
+dash.register_page(__name__, path="/document", name="Document", order=5, title="Stance · Document")
 
 RTL = {"ar", "he", "fa", "ur", "ps", "yi", "dv", "ku"}
 PART = 500  # segments per page of a long document

@@ -13,7 +13,7 @@ from dashboard.state import AppState
 from warehouse import queries as q
 from warehouse.queries import Filters
 
-dash.register_page(__name__, path="/review", name="Review", order=6, title="Stance · Review")
+dash.register_page(__name__, path="/review", name="Review", order=7, title="Stance · Review")
 
 QUEUE_SIZE = 100
 DONE_COLUMNS = [
@@ -77,6 +77,7 @@ def save(st: AppState, selected: list[dict] | None, label: str | None, author: s
     if topics:
         q.record_override(st.db_path, "topic", row["segment_id"], None, "|".join(sorted(topics)), author.strip(), note)
         saved.append(f"topics are now {', '.join(sorted(topics))}")
+    q.warm_up(st.reader)  # its author's next view shows it (others', within seconds)
     return dbc.Alert(f"Saved correction: {row['segment_id']}: {'; '.join(saved)}.", color="success"), True
 
 

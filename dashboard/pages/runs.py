@@ -9,7 +9,7 @@ from dashboard import figures, ids, state
 from dashboard.state import AppState
 from warehouse import queries as q
 
-dash.register_page(__name__, path="/runs", name="Runs", order=7, title="Stance · Runs")
+dash.register_page(__name__, path="/runs", name="Runs", order=8, title="Stance · Runs")
 
 RUN_COLUMNS = [
     c.col("run_id", "Run", maxWidth=80), c.col("started_at", "Started"), c.col("seconds", "Seconds", maxWidth=110),

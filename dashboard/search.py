@@ -1,0 +1,26 @@
+"""Search by meaning, by words, or both, under the global filters: the logic of the Search
+page, callable without Dash (a reader, an embedding index and the filters are all it needs)."""
+from __future__ import annotations
+
+from dashboard.embedding_index import EmbeddingIndex
+from warehouse import queries as q
+from warehouse.queries import Filters
+from warehouse.store import Reader
+
+MODES = ("meaning", "words", "both")
+
+
+def run_search(reader: Reader, index: EmbeddingIndex, f: Filters, text: str, mode: str = "meaning",
+               limit: int = 50) -> list[dict]:
+    """Up to `limit` rows for a query, best first: by meaning through the in-memory index
+    (mode 'both': among the segments containing the words), by words in DuckDB (newest first)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    text = (text or "").strip()
+    if mode == "words":
+        return q.search(reader, f, keyword=text, limit=limit)
+    keyword = text if mode == "both" else None
+    vector = index.encode(text)
+    allowed = q.matching_embedding_rows(reader, f, keyword)
+    emb_rows, scores = index.top(vector, allowed, k=3 * limit)
+    return q.search_results(reader, f, emb_rows.tolist(), scores.tolist())[:limit]

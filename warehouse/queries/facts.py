@@ -1,0 +1,203 @@
+"""Running queries: the fact tables the aggregates run on, and helpers every module uses.
+
+Speed: the documented views join and aggregate whole label tables on every use
+(~0.7 s at a million segments), so the first query on a warehouse snapshot copies
+them, once, into compact tables in the reader's private in-memory catalog
+(`memory.main.statement_facts`, `memory.main.agreement_facts`; ~2 s at a million
+segments) and the aggregates run there. A reader moves to a new snapshot after an ETL
+run or a correction, and the copies are made again: by the first query that notices,
+while concurrent queries are answered from the previous snapshot (`served`), so that a
+correction costs one request ~2 s rather than everyone's.
+Segment texts are fetched for the few rows shown, never for whole aggregates.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+
+from warehouse.roles import NON_PARTICIPANT_ROLES
+from warehouse.store import Reader, file_version
+
+# The views reduced to the columns the dashboard filters and aggregates on. emb_row is
+# the row of the segment's embedding (its rowid), which the in-memory index is keyed by;
+# cluster, x and y place the segment on the map; participant is false for moderators,
+# questioners and the other roles that run a conversation rather than take part in it.
+# Rows are stored in a fixed pseudo-random order (sample_key), so the map's sample is
+# simply the first matching rows.
+NON_PARTICIPANTS = "[" + ", ".join(f"'{r}'" for r in NON_PARTICIPANT_ROLES) + "]"
+STATEMENT_FACTS_SQL = """
+    SELECT st.segment_id, st.document_id, st.kind, st.outlet, st.published, st.language, st.speaker_id,
+           st.speaker, st.speaker_role, NOT coalesce(list_contains({roles}, st.speaker_role), false) AS participant,
+           st.seq, st.topic, st.topic_score, st.stance, st.stance_score AS confidence, st.stance_source,
+           {emb_row} AS emb_row, {layout} hash(st.segment_id) AS sample_key
+    FROM wh.main.statements st {emb_join} {layout_join}
+    ORDER BY sample_key, st.segment_id, st.topic"""
+EMB_JOIN = """LEFT JOIN (SELECT segment_id, min(rowid) AS emb_row FROM wh.main.embeddings GROUP BY segment_id) e
+              ON e.segment_id = st.segment_id"""
+LAYOUT_JOIN = "LEFT JOIN wh.main.segment_layout sl ON sl.segment_id = st.segment_id"
+AGREEMENT_FACTS_SQL = f"""
+    SELECT a.segment_id, a.target_segment_id, a.document_id, a.published, a.kind AS agreement_kind,
+           d.kind, d.outlet, coalesce(s.language, d.language) AS language,
+           a.speaker_id, a.speaker, sp.role AS speaker_role,
+           NOT coalesce(list_contains({NON_PARTICIPANTS}, sp.role), false) AS speaker_participant,
+           a.target_speaker_id, a.target_speaker, tsp.role AS target_role,
+           NOT coalesce(list_contains({NON_PARTICIPANTS}, tsp.role), false) AS target_participant,
+           a.label, a.score AS confidence, a.label_source
+    FROM wh.main.agreements a
+    JOIN wh.main.documents d ON d.document_id = a.document_id
+    JOIN wh.main.segments s ON s.segment_id = a.segment_id
+    LEFT JOIN wh.main.speakers sp ON sp.speaker_id = a.speaker_id
+    LEFT JOIN wh.main.speakers tsp ON tsp.speaker_id = a.target_speaker_id"""
+
+
+FACTS = {"facts": "memory.main.statement_facts", "agreements": "memory.main.agreement_facts"}
+
+
+def _statement_facts_sql(cur) -> str:
+    embeddings, layout = _table_exists(cur, "wh", "embeddings"), _table_exists(cur, "wh", "segment_layout")
+    return STATEMENT_FACTS_SQL.format(
+        roles=NON_PARTICIPANTS, emb_row="e.emb_row" if embeddings else "NULL::BIGINT",
+        emb_join=EMB_JOIN if embeddings else "",
+        layout="sl.cluster, sl.x, sl.y," if layout else "NULL::INTEGER AS cluster, NULL::FLOAT AS x, NULL::FLOAT AS y,",
+        layout_join=LAYOUT_JOIN if layout else "")
+
+
+def _table_exists(cur, database: str, table: str) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+                            [database, table]).fetchone()[0])
+
+
+def _materialise_facts(cur) -> None:
+    """Copy the views into the fact tables of this cursor's snapshot (once per snapshot)."""
+    if not _table_exists(cur, "memory", "statement_facts"):
+        cur.execute(f"CREATE OR REPLACE TABLE {FACTS['agreements']} AS {AGREEMENT_FACTS_SQL}")
+        cur.execute(f"CREATE TABLE {FACTS['facts']} AS {_statement_facts_sql(cur)}")
+
+
+class _Served:
+    """A reader's snapshot whose fact tables are built: the one queries run on."""
+
+    def __init__(self):
+        self.ready = threading.Condition()
+        self.con = None  # a connection of that snapshot
+        self.version = None  # its store.file_version
+        self.building = False
+
+
+_SERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SERVED_LOCK = threading.Lock()
+
+
+def _served(reader: Reader) -> _Served:
+    with _SERVED_LOCK:
+        return _SERVED.setdefault(reader, _Served())
+
+
+def served(reader: Reader, wait: bool = False) -> tuple[object, tuple | None]:
+    """(connection, version) of the snapshot to query. When a writer has swapped in a new
+    version, the first caller builds its fact tables (~2 s at a million segments) while
+    concurrent callers are served the previous snapshot; with `wait`, or before any
+    snapshot is ready, a caller waits for the build in progress."""
+    state = _served(reader)
+    current = file_version(reader.db)
+    with state.ready:
+        while True:
+            if state.con is not None and state.version == current:
+                return state.con, state.version
+            if not state.building:
+                state.building = True
+                break
+            if state.con is not None and not wait:
+                return state.con, state.version
+            state.ready.wait()
+    try:
+        cur = reader.cursor()
+        _materialise_facts(cur)
+        with state.ready:
+            state.con, state.version = cur, current
+    finally:
+        with state.ready:
+            state.building = False
+            state.ready.notify_all()
+    return cur, current
+
+
+def facts_cursor(reader: Reader):
+    """A cursor on the served snapshot, with the fact tables built; close it after use."""
+    con, _ = served(reader)
+    with _served(reader).ready:  # cursors of one connection are made one at a time
+        cur = con.cursor()
+    cur.execute("USE wh")
+    return cur
+
+
+def facts_version(reader: Reader) -> tuple | None:
+    """The version of the warehouse the queries answer from now (for caching their results)."""
+    return served(reader)[1]
+
+
+def _rows(reader: Reader, sql: str, params: list | None = None) -> list[dict]:
+    """Run `sql` ({facts} / {agreements} name the fact tables) and return dicts."""
+    cur = facts_cursor(reader)
+    try:
+        rel = cur.execute(sql.format(**FACTS), params or [])
+        cols = [d[0] for d in rel.description]
+        return [dict(zip(cols, row)) for row in rel.fetchall()]
+    finally:
+        cur.close()
+
+
+def _one(reader: Reader, sql: str, params: list | None = None) -> dict | None:
+    rows = _rows(reader, sql, params)
+    return rows[0] if rows else None
+
+
+# DuckDB (1.5) probes for pandas once per element when it binds a Python list parameter:
+# without pandas installed, that is a failed import per element, ~0.1-0.7 ms each. Long
+# lists (the texts of a map's 6,000 points, a search's hits) therefore travel as one string
+# joined with SEP and are split in SQL.
+SEP = "\x1f"
+
+
+def joined(values) -> str:
+    """A list parameter as one string, for `string_split(?, chr(31))` in SQL."""
+    return SEP.join(str(v) for v in values)
+
+
+def _ids_filter(column: str, ids: list[str]) -> str:
+    """SQL keeping rows whose `column` is one of `ids` (given as joined(ids)): a plain list
+    test for a few ids (prunes by min/max), a semi-join for many (a hash lookup per row)."""
+    if len(ids) <= 500:
+        return f"list_contains(string_split(?, chr(31)), {column})"
+    return f"{column} IN (SELECT unnest(string_split(?, chr(31))))"
+
+
+def _texts(reader: Reader, ids: list[str], chars: int | None = None) -> dict[str, str]:
+    text = "text" if chars is None else f"left(text, {int(chars)})"
+    sql = f"SELECT segment_id, {text} AS text FROM wh.main.segments WHERE {_ids_filter('segment_id', ids)}"
+    rows = _rows(reader, sql, [joined(ids)]) if ids else []
+    return {r["segment_id"]: r["text"] for r in rows}
+
+
+def _with_text(reader: Reader, rows: list[dict], key: str = "segment_id", column: str = "text") -> list[dict]:
+    """Add each row's segment text (fetched for these rows only)."""
+    texts = _texts(reader, sorted({r[key] for r in rows if r.get(key)}))
+    for r in rows:
+        r[column] = texts.get(r.get(key))
+    return rows
+
+
+def _top_facts(columns: str, where: str, order: str) -> str:
+    """SQL for the first rows of the statement facts by `order` (with a LIMIT ? parameter).
+
+    Sorting only the row ids and then fetching the chosen rows is ~2x faster than
+    sorting whole rows."""
+    return f"""SELECT {columns} FROM {{facts}}
+        WHERE rowid IN (SELECT rowid FROM {{facts}} WHERE {where} ORDER BY {order} LIMIT ?)
+        ORDER BY {order}"""
+
+
+def warm_up(reader: Reader) -> None:
+    """Build the fact tables of the warehouse as it is now, waiting for a build in progress
+    (the dashboard calls this at start-up, and after a correction so that its author sees it)."""
+    served(reader, wait=True)

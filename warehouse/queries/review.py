@@ -1,0 +1,73 @@
+"""Review: the correction queue, past corrections, and recording a correction."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse.queries.facts import _rows, _top_facts, _with_text
+from warehouse.queries.filters import OVERRIDE_TASKS, STANCES, AGREEMENT_LABELS, Filters, _where
+from warehouse.queries.statements import STATEMENT_COLUMNS
+from warehouse.store import Reader, write_session
+
+def review_queue(reader: Reader, f: Filters, limit: int = 100) -> list[dict]:
+    """Model stance labels not yet corrected, least confident first."""
+    where, params = _where(f)
+    sql = _top_facts(STATEMENT_COLUMNS, f"{where} AND stance_source = 'model' AND topic <> 'other'",
+                     "confidence, segment_id, topic")
+    return _with_text(reader, _rows(reader, sql, params + [limit]))
+
+
+def overrides(reader: Reader, limit: int = 200) -> list[dict]:
+    """Corrections, latest first."""
+    return _rows(reader, """
+        SELECT override_id, task, segment_id, topic, old_label, new_label, author, created_at, note
+        FROM wh.main.label_overrides ORDER BY override_id DESC LIMIT ?""", [limit])
+
+
+def current_label(con, task: str, segment_id: str, topic: str | None) -> str | None:
+    """The label the documented views show now (what a correction replaces)."""
+    if task == "stance":
+        row = con.execute("SELECT stance FROM statements WHERE segment_id = ? AND topic = ?",
+                          [segment_id, topic]).fetchone()
+    elif task == "topic":
+        row = con.execute("SELECT string_agg(topic, '|' ORDER BY topic) FROM segment_topics WHERE segment_id = ?",
+                          [segment_id]).fetchone()
+    else:
+        row = con.execute("""SELECT label FROM agreements WHERE segment_id = ? AND
+                             coalesce(CASE WHEN kind = 'reported' THEN target_speaker_id END, '') = coalesce(?, '')""",
+                          [segment_id, topic]).fetchone()
+    return row[0] if row else None
+
+
+def record_override(db_path: str | Path, task: str, segment_id: str, topic: str | None, new_label: str,
+                    author: str, note: str | None = None) -> int:
+    """Store a human correction through a copy-on-write session; returns its override_id.
+
+    task 'stance': topic = the topic, new_label in favor / against / none.
+    task 'topic': topic = None, new_label = 'a|b' (the corrected set of topics).
+    task 'agreement': topic = the target speaker for reported agreement, else None.
+    """
+    _check_override(task, new_label, author)
+    with write_session(db_path) as con:
+        if not con.execute("SELECT count(*) FROM segments WHERE segment_id = ?", [segment_id]).fetchone()[0]:
+            raise ValueError(f"unknown segment {segment_id!r}")
+        old = current_label(con, task, segment_id, topic)
+        override_id = con.execute("SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides").fetchone()[0]
+        con.execute(
+            """INSERT INTO label_overrides (override_id, task, segment_id, topic, old_label, new_label, author, note)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [override_id, task, segment_id, topic, old, new_label, author.strip(), note],
+        )
+    return override_id
+
+
+def _check_override(task: str, new_label: str, author: str) -> None:
+    if task not in OVERRIDE_TASKS:
+        raise ValueError(f"task must be one of {OVERRIDE_TASKS}")
+    if task == "stance" and new_label not in STANCES:
+        raise ValueError(f"stance label must be one of {STANCES}")
+    if task == "agreement" and new_label not in AGREEMENT_LABELS:
+        raise ValueError(f"agreement label must be one of {AGREEMENT_LABELS}")
+    if task == "topic" and not all(t.strip() for t in new_label.split("|")):
+        raise ValueError("topic label must be topic names separated by '|'")
+    if not (author or "").strip():
+        raise ValueError("a correction needs an author")
