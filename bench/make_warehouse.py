@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from etl import layout as etl_layout  # noqa: E402
 from warehouse.store import write_session  # noqa: E402
 
-MODEL = "all-MiniLM-L6-v2"
+MODEL = "multilingual-e5-small"  # etl.embed.DEFAULT_MODEL (imported late: this module is light)
 DIM = 384
 START = dt.date(2023, 7, 1)
 DAYS = 731

@@ -24,3 +24,17 @@ def run_search(reader: Reader, index: EmbeddingIndex, f: Filters, text: str, mod
     allowed = q.matching_embedding_rows(reader, f, keyword)
     emb_rows, scores = index.top(vector, allowed, k=3 * limit)
     return q.search_results(reader, f, emb_rows.tolist(), scores.tolist())[:limit]
+
+
+def exact_search(reader: Reader, f: Filters, text: str, mode: str = "meaning", limit: int = 10) -> list[dict]:
+    """The same search without the in-memory index: an exact cosine scan in DuckDB (for one-off queries,
+    such as `stance search`, where building the index would cost more than the scan)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    text = (text or "").strip()
+    if mode == "words":
+        return q.search(reader, f, keyword=text, limit=limit)
+    from dashboard.embedding_index import _encode
+
+    vector = _encode(q.embedding_model(reader), text)
+    return q.search(reader, f, keyword=text if mode == "both" else None, vector=vector, limit=limit)

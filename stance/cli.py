@@ -174,6 +174,36 @@ def layout(obj: Context, db, refit):
 
 
 @cli.command()
+@db_option
+@click.argument("query")
+@click.option("--k", "limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Number of hits.")
+@click.option("--mode", type=click.Choice(["meaning", "words", "both"]), default="meaning", show_default=True,
+              help="By meaning (any language), by the words, or by meaning among segments with the words.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@click.pass_obj
+def search(obj: Context, db, query, limit, mode, as_json):
+    """Search the warehouse as the dashboard's Search page does (every speaker, narration included)."""
+    from dashboard.search import exact_search
+    from warehouse import queries as q
+    from warehouse.store import Reader
+
+    filters = q.Filters(include_moderators=True, include_narration=True)
+    try:
+        hits = exact_search(Reader(obj.db(db)), filters, query, mode, limit)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    for hit in hits:
+        row = {"speaker": hit.get("speaker"), "text": hit.get("text"), "language": hit.get("language"),
+               "topic": hit.get("topic"), "stance": hit.get("stance"),
+               "score": None if hit.get("score") is None else round(float(hit["score"]), 4),
+               "document": hit.get("document_id"), "segment_id": hit.get("segment_id"),
+               "published": str(hit["published"]) if hit.get("published") else None}
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else
+                   f"{row['score'] if row['score'] is not None else '-':>7}  {row['speaker'] or '(narration)'}: "
+                   f"{' '.join((row['text'] or '').split())[:160]}  [{row['document']}]")
+
+
+@cli.command()
 @click.argument("task", type=click.Choice(["topic", "stance", "agreement"]))
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for the trained model.")
