@@ -10,14 +10,15 @@ import flask
 
 from dashboard.embedding_index import EmbeddingIndex
 from warehouse import queries as q
-from warehouse.store import Reader, file_version
+from warehouse.location import Location
+from warehouse.store import Reader
 
 EXTENSION = "stance"
 
 
 @dataclass
 class AppState:
-    db_path: Path
+    db_path: Location
     reader: Reader
     index: EmbeddingIndex
     _options: tuple | None = None
@@ -27,7 +28,7 @@ class AppState:
     @classmethod
     def open(cls, db_path: str | Path) -> "AppState":
         reader = Reader(db_path)
-        return cls(Path(db_path), reader, EmbeddingIndex(reader))
+        return cls(reader.location, reader, EmbeddingIndex(reader))
 
     def warm_up(self) -> None:
         """Build the fact tables and start loading the embedding index (background)."""
@@ -35,8 +36,8 @@ class AppState:
         self.index.load_in_background()
 
     def options(self) -> dict:
-        """Filter choices, cached until the warehouse file changes."""
-        key = file_version(self.db_path)
+        """Filter choices, cached until the warehouse changes."""
+        key = self.reader.snapshot()
         cached = self._options
         if cached and cached[0] == key:
             return cached[1]
@@ -48,7 +49,7 @@ class AppState:
     def memo(self, name: str, key, compute, size: int = 32):
         """compute(), remembered per warehouse version and key (small LRU), e.g. the camps
         that two callbacks of one page both need."""
-        full = (name, file_version(self.db_path), key)
+        full = (name, self.reader.snapshot(), key)
         with self._lock:
             if full in self._memo:
                 self._memo.move_to_end(full)

@@ -18,11 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import asdict, dataclass, fields, replace
-from pathlib import Path
 
 import numpy as np
 
-from warehouse.store import Reader, connect_read, write_session
+from warehouse.store import Reader, retry_conflicts, write_session
 
 STANCES = ("favor", "against", "none")
 AGREEMENT_LABELS = ("agree", "disagree", "neutral")
@@ -168,7 +167,8 @@ def _statement_facts_sql(cur) -> str:
 
 
 def _table_exists(cur, database: str, table: str) -> bool:
-    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+    """A table or view (the warehouse's embeddings are a view over its stored vectors)."""
+    return bool(cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_name = ?",
                             [database, table]).fetchone()[0])
 
 
@@ -653,7 +653,7 @@ def embedding_batches(reader: Reader, batch: int = 100_000):
     in-memory index); the first item is the total number of rows. Each batch is read by a
     connection of its own, closed after it: one connection would keep every block of the
     table cached (1.5 GB at a million rows). So a writer's swap during the read can mix two
-    versions; a caller that must not mix them compares store.file_version before and after."""
+    versions; a caller that must not mix them compares store.version before and after."""
     cur = reader.cursor()
     try:
         n, top = cur.execute("SELECT count(*), max(rowid) FROM wh.main.embeddings").fetchone()
@@ -661,7 +661,7 @@ def embedding_batches(reader: Reader, batch: int = 100_000):
         cur.close()
     yield n
     for lo in range(0, (top if top is not None else -1) + 1, batch):
-        con = connect_read(reader.db)
+        con = reader.connect()
         try:
             got = con.sql("SELECT rowid AS r, vector FROM wh.main.embeddings WHERE rowid >= ? AND rowid < ?",
                           params=[lo, lo + batch]).to_arrow_table()
@@ -775,26 +775,31 @@ def current_label(con, task: str, segment_id: str, topic: str | None) -> str | N
     return row[0] if row else None
 
 
-def record_override(db_path: str | Path, task: str, segment_id: str, topic: str | None, new_label: str,
+def record_override(db_path, task: str, segment_id: str, topic: str | None, new_label: str,
                     author: str, note: str | None = None) -> int:
-    """Store a human correction through a copy-on-write session; returns its override_id.
+    """Store a human correction in one short transaction (retried if it races an ETL run's
+    commit); returns its override_id.
 
     task 'stance': topic = the topic, new_label in favor / against / none.
     task 'topic': topic = None, new_label = 'a|b' (the corrected set of topics).
     task 'agreement': topic = the target speaker for reported agreement, else None.
     """
     _check_override(task, new_label, author)
-    with write_session(db_path) as con:
-        if not con.execute("SELECT count(*) FROM segments WHERE segment_id = ?", [segment_id]).fetchone()[0]:
-            raise ValueError(f"unknown segment {segment_id!r}")
-        old = current_label(con, task, segment_id, topic)
-        override_id = con.execute("SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides").fetchone()[0]
-        con.execute(
-            """INSERT INTO label_overrides (override_id, task, segment_id, topic, old_label, new_label, author, note)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [override_id, task, segment_id, topic, old, new_label, author.strip(), note],
-        )
-    return override_id
+
+    def attempt() -> int:
+        with write_session(db_path) as con:
+            if not con.execute("SELECT count(*) FROM segments WHERE segment_id = ?", [segment_id]).fetchone()[0]:
+                raise ValueError(f"unknown segment {segment_id!r}")
+            old = current_label(con, task, segment_id, topic)
+            override_id = con.execute("SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides").fetchone()[0]
+            con.execute(
+                """INSERT INTO label_overrides (override_id, task, segment_id, topic, old_label, new_label, author, note)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [override_id, task, segment_id, topic, old, new_label, author.strip(), note],
+            )
+        return override_id
+
+    return retry_conflicts(attempt)
 
 
 def _check_override(task: str, new_label: str, author: str) -> None:
