@@ -133,7 +133,7 @@ def add_hostile_document(db: Path) -> None:
 # --- fixtures ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def dashboard_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("dashboard") / "dashboard.duckdb"
+    db = tmp_path_factory.mktemp("dashboard") / "dashboard.lake"
     make_warehouse.build(db, segments=2000, embedder="random", log=lambda *_: None)
     add_hostile_document(db)
     return db
@@ -328,7 +328,7 @@ def test_correction_in_review_changes_overview_count(browser, base_url, reader):
 @pytest.mark.browser
 @browser_only
 def test_empty_warehouse_says_so(browser, tmp_path):
-    db = tmp_path / "empty.duckdb"
+    db = tmp_path / "empty.lake"
     with write_session(db):
         pass
     base, _app, stop = start_server(db)
