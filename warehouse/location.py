@@ -92,14 +92,15 @@ class Location:
             needed.append("httpfs")
         return tuple(n for n in needed if n)
 
-    def attach_sql(self, alias: str, *, read_only: bool = False, snapshot: int | None = None,
-                   create: bool = False) -> str:
+    def attach_sql(self, alias: str, *, read_only: bool = False, snapshot: int | None = None) -> str:
         options = []
         if read_only:
             options.append("READ_ONLY")
         if snapshot is not None:
             options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
-        if self.data_path and not read_only and (create or self.folder is None):
+        if self.folder is not None:  # the folder's own data folder, wherever the folder has been moved
+            options += [f"DATA_PATH {sql_string(self.data_path)}", "OVERRIDE_DATA_PATH true"]
+        elif self.data_path and not read_only:
             options.append(f"DATA_PATH {sql_string(self.data_path)}")
         opts = f" ({', '.join(options)})" if options else ""
         return f"ATTACH {sql_string('ducklake:' + self.metadata)} AS {alias}{opts}"

@@ -43,12 +43,11 @@ def connect(db: str | Path | Location, *, read_only: bool = False, snapshot: int
     loc = location(db, data_path)
     if read_only and not loc.exists():
         raise FileNotFoundError(f"{loc}: no such warehouse (run `stance etl --db {loc} INPUT...` first)")
-    creating = not loc.exists()
-    if creating:
+    if not loc.exists():
         _create_catalog(loc)
     con = extensions.connect(needed=loc.extensions, config={"memory_limit": memory_limit} if memory_limit else None)
     try:
-        con.execute(loc.attach_sql(ALIAS, read_only=read_only, snapshot=snapshot, create=creating))
+        con.execute(loc.attach_sql(ALIAS, read_only=read_only, snapshot=snapshot))
         con.execute(f"USE {ALIAS}")
     except BaseException:
         con.close()
@@ -141,8 +140,10 @@ def version(db: str | Path | Location) -> int | None:
 def connect_read(db: str | Path | Location, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection (at `snapshot`, else the latest) that cannot touch any file
     but the warehouse's own (no COPY, no read_csv, no ATTACH)."""
-    con = connect(db, read_only=True, snapshot=snapshot)
-    data_path = con.execute(f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'").fetchone()[0]
+    loc = location(db)
+    con = connect(loc, read_only=True, snapshot=snapshot)
+    data_path = loc.data_path if loc.folder is not None else con.execute(
+        f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'").fetchone()[0]
     con.execute(f"SET allowed_directories = [{sql_string(data_path)}]")  # the warehouse's own Parquet files
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
