@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
-from warehouse.store import Reader, retry_conflicts, write_session
+from warehouse.store import Reader, retry_conflicts, transaction
 
 STANCES = ("favor", "against", "none")
 AGREEMENT_LABELS = ("agree", "disagree", "neutral")
@@ -762,8 +762,11 @@ def overrides(reader: Reader, limit: int = 200) -> list[dict]:
 
 def current_label(con, task: str, segment_id: str, topic: str | None) -> str | None:
     """The label the documented views show now (what a correction replaces)."""
-    if task == "stance":
-        row = con.execute("SELECT stance FROM statements WHERE segment_id = ? AND topic = ?",
+    if task == "stance":  # as the statements view computes it, from the tables (the view joins everything)
+        row = con.execute("""SELECT coalesce(
+            (SELECT arg_max(new_label, override_id) FROM label_overrides
+             WHERE task = 'stance' AND segment_id = $1 AND topic = $2),
+            (SELECT label FROM stance_labels WHERE segment_id = $1 AND topic = $2), 'none')""",
                           [segment_id, topic]).fetchone()
     elif task == "topic":
         row = con.execute("SELECT string_agg(topic, '|' ORDER BY topic) FROM segment_topics WHERE segment_id = ?",
@@ -777,8 +780,8 @@ def current_label(con, task: str, segment_id: str, topic: str | None) -> str | N
 
 def record_override(db_path, task: str, segment_id: str, topic: str | None, new_label: str,
                     author: str, note: str | None = None) -> int:
-    """Store a human correction in one short transaction (retried if it races an ETL run's
-    commit); returns its override_id.
+    """Store a human correction in one short transaction on the process's kept connection
+    (retried if it races an ETL run's commit); returns its override_id.
 
     task 'stance': topic = the topic, new_label in favor / against / none.
     task 'topic': topic = None, new_label = 'a|b' (the corrected set of topics).
@@ -787,11 +790,13 @@ def record_override(db_path, task: str, segment_id: str, topic: str | None, new_
     _check_override(task, new_label, author)
 
     def attempt() -> int:
-        with write_session(db_path) as con:
-            if not con.execute("SELECT count(*) FROM segments WHERE segment_id = ?", [segment_id]).fetchone()[0]:
+        with transaction(db_path) as con:
+            known, override_id = con.execute(
+                """SELECT (SELECT count(*) FROM segments WHERE segment_id = ?),
+                          (SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides)""", [segment_id]).fetchone()
+            if not known:
                 raise ValueError(f"unknown segment {segment_id!r}")
             old = current_label(con, task, segment_id, topic)
-            override_id = con.execute("SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides").fetchone()[0]
             con.execute(
                 """INSERT INTO label_overrides (override_id, task, segment_id, topic, old_label, new_label, author, note)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
