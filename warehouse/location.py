@@ -13,7 +13,6 @@ that moves it (`stance migrate`).
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,19 +114,6 @@ class Location:
         key = hashlib.sha256(self.metadata.encode()).hexdigest()[:16]
         (cache_dir() / "locks").mkdir(parents=True, exist_ok=True)
         return cache_dir() / "locks" / f"{key}.{name}"
-
-    def snapshot_id(self) -> int | None:
-        """The latest committed snapshot, read straight from a SQLite catalog (~0.2 ms);
-        None where that is not possible (the caller asks DuckLake instead)."""
-        if self.catalog_kind != "sqlite" or not self.exists():
-            return None
-        con = sqlite3.connect(f"file:{self.catalog_file}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()[0]
-        except sqlite3.Error:
-            return None
-        finally:
-            con.close()
 
     def __str__(self) -> str:
         return self.text
