@@ -224,7 +224,7 @@ def export_corrections(obj: Context, db, task, out):
 @cli.command()
 @db_option
 @click.option("-c", "--query", help="Run this SQL, print the result and exit (default: an interactive shell).")
-@click.option("--format", "fmt", type=click.Choice(["duckbox", "csv", "json", "jsonlines", "markdown", "line", "list"]),
+@click.option("--format", "fmt", type=click.Choice(["duckbox", "box", "csv", "json", "jsonlines", "markdown", "line", "list"]),
               help="Output format (default: DuckDB's tables).")
 @click.pass_obj
 def sql(obj: Context, db, query, fmt):

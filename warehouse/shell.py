@@ -15,9 +15,6 @@ from warehouse import extensions
 from warehouse.location import Location, sql_string
 from warehouse.store import ALIAS, location
 
-FORMATS = ("duckbox", "box", "csv", "json", "jsonlines", "markdown", "line", "list")
-
-
 def duckdb_cli() -> Path:
     spec = importlib.util.find_spec("duckdb_cli")
     binary = Path(next(iter(spec.submodule_search_locations))) / "duckdb" if spec else None
