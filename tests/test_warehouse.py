@@ -5,6 +5,7 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+import time
 
 import duckdb
 import pytest
@@ -218,3 +219,34 @@ def test_a_single_file_warehouse_is_refused_with_the_command_that_moves_it(tmp_p
     duckdb.connect(str(old)).close()
     with pytest.raises(SingleFileWarehouse, match="stance migrate --from"):
         connect_read(old)
+
+
+def test_a_run_killed_during_its_merge_leaves_all_or_nothing(tmp_path):
+    db = tmp_path / "w.lake"
+    with write_session(db):
+        pass
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        from warehouse import staging
+        with staging.staged_session({str(db)!r}) as con:
+            con.execute("INSERT INTO rejects SELECT 1, 'file-' || range, range, repeat('reason ', 20), NULL FROM range(3000000)")
+            print("merging", flush=True)
+    """)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "merging", proc.stderr.read()
+    time.sleep(0.5)  # into the merge, which writes ~3,000,000 rows
+    proc.kill()
+    proc.wait()
+    assert Reader(db).query("SELECT count(*) FROM rejects")[1][0][0] in (0, 3_000_000)
+    left = {p.name for p in (db / "data").rglob("*.parquet")} - live_files(db)  # written, never committed
+    with write_session(db) as con:  # the next writer works; compaction deletes what the killed one left
+        con.execute("INSERT INTO rejects VALUES (2, 'f', 1, 'r', 'e')")
+    compact(db, keep=dt.timedelta(0))
+    assert not left & {p.name for p in (db / "data").rglob("*.parquet")}
+    assert {p.name for p in (db / "data").rglob("*.parquet")} == live_files(db)
+
+
+def live_files(db) -> set[str]:
+    con = connect(db, read_only=True)
+    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                         "WHERE table_catalog = 'wh' AND table_type = 'BASE TABLE'").fetchall()]
+    return {f.rsplit("/", 1)[-1] for t in tables
+            for (f,) in con.execute(f"SELECT data_file FROM ducklake_list_files('wh', '{t}')").fetchall()}

@@ -81,6 +81,7 @@ def connect(database: str = ":memory:", needed: tuple[str, ...] = ("ducklake", "
     con = duckdb.connect(database, config={
         "extension_directory": str(ext_dir), "autoinstall_known_extensions": False,
         "allow_unsigned_extensions": trusted, **(config or {})})
+    con.execute("SET enable_progress_bar = false")  # a long merge must not draw on a job's stdout
     for name in needed:
         con.execute(f"LOAD {name}")
     if not trusted:  # loaded with DuckDB's signature check: remember these files as checked
