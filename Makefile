@@ -34,4 +34,4 @@ bench: setup
 	$(PY) -m bench --quick --out bench-quick.json
 
 clean:
-	rm -rf $(VENV) *.egg-info stance-demo.duckdb*
+	rm -rf $(VENV) *.egg-info stance-demo.duckdb* stance-demo.lake

@@ -74,7 +74,7 @@ def synthetic_warehouse(args, work: Path) -> Path:
     from bench.make_warehouse import build
 
     log(f"synthetic warehouse: {args.segments:,} segments (bench/make_warehouse.py)")
-    return build(work / f"synthetic-{args.segments}.duckdb", args.segments, log=lambda m: log(f"  {m}"))
+    return build(work / f"synthetic-{args.segments}.lake", args.segments, log=lambda m: log(f"  {m}"))
 
 
 def measure_search(db: Path, n_queries: int) -> dict:

@@ -105,7 +105,7 @@ def measure(work: Path, synthetic_db: Path | None = None, log=print) -> dict:
     ev = run_process(stance_cmd("eval", "topic", str(csv_path)), timeout=600)
     out["eval_topic"] = round(ev.seconds, 3) if ev.exit == 0 else None
     log("cold_start: stance etl (one short transcript)")
-    db = work / "cold.duckdb"
+    db = work / "cold.lake"
     etl = run_process(stance_cmd("etl", "--db", str(db), str(transcript)), timeout=600)
     out["etl_tiny"] = round(etl.seconds, 3) if etl.exit == 0 else None
     errors = {}

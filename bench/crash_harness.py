@@ -3,7 +3,7 @@
     .venv/bin/python bench/crash_harness.py [--kills 20] [--seed 1] [--inputs DIR ...]
 
 Each round starts `stance etl` on the inputs, kills it at a random moment within the
-measured length of a full run, then checks that the warehouse (if one was ever swapped in)
+measured length of a full run, then checks that the warehouse (if a run ever committed)
 opens, passes `stance check`, and holds every document either completely (all its input
 turns) or not at all. A final uninterrupted run must finish the work: every document
 loaded exactly once, and records in = turns loaded + records rejected.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def etl(db: Path, inputs: list[str]) -> subprocess.Popen:
 
 
 def verify(db: Path, docs: dict[str, int]) -> list[str]:
-    if not db.exists():
+    if not (db / "catalog.sqlite").exists():
         return []
     problems = check_warehouse(db)
     con = connect_read(db)
@@ -105,17 +106,17 @@ def main() -> int:
     for _ in range(2):  # a first load, then a run that only replaces the churned documents
         churn_file(work, len(durations) + 100)
         t0 = time.perf_counter()
-        etl(work / "timing.duckdb", inputs).wait()
+        etl(work / "timing.lake", inputs).wait()
         durations.append(time.perf_counter() - t0)
     print(f"a first load takes {durations[0]:.1f} s, an incremental run {durations[1]:.1f} s; "
           f"killing {args.kills} runs at random moments within them")
 
-    db = work / "w.duckdb"
+    db = work / "w.lake"
     failures = 0
     for i in range(args.kills):
         churn_file(work, i + 1)
         if i % 4 == 3 and db.exists():  # now and then, kill a first load into an empty warehouse
-            db.unlink()
+            shutil.rmtree(db)
         duration = durations[1] if db.exists() else durations[0]
         proc = etl(db, inputs)
         delay = rng.uniform(0.2, duration)

@@ -1,7 +1,7 @@
 """Time every dashboard callback on a warehouse and print p50 / p95 per callback.
 
-    python bench/make_warehouse.py --segments 1000000 --out bench/bench.duckdb
-    python bench/dashboard_bench.py --db bench/bench.duckdb --repeat 20
+    python bench/make_warehouse.py --segments 1000000 --out bench/bench.lake
+    python bench/dashboard_bench.py --db bench/bench.lake --repeat 20
 
 Each callback runs its page's view function (the same code the Dash callback runs: the
 queries, the logic and the figure) and the JSON encoding Dash does on its output. Calls
@@ -33,6 +33,7 @@ from dashboard.embedding_index import _encode  # noqa: E402
 from dashboard.state import AppState  # noqa: E402
 from warehouse import queries as q  # noqa: E402
 from warehouse.queries import Filters  # noqa: E402
+from warehouse.maintenance import disk_usage as file_bytes  # noqa: E402
 
 QUERIES = ["secure the border", "the election was rigged", "clean energy jobs", "cut taxes and spending",
            "refugees deserve a fair hearing"]
@@ -160,7 +161,7 @@ def write_costs(db: Path) -> list[tuple[str, float]]:
     """A correction on a copy of the warehouse, and the first query after it."""
     with tempfile.TemporaryDirectory(dir=db.parent) as tmp:
         copy = Path(tmp) / db.name
-        shutil.copyfile(db, copy)
+        shutil.copytree(db, copy)  # a copied warehouse folder is independent
         st = AppState.open(copy)
         q.warm_up(st.reader)
         row = q.review_queue(st.reader, Filters(), 1)[0]
@@ -187,13 +188,13 @@ def measure(db: Path, repeat: int = 20, only: str | None = None) -> dict:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, default=Path("bench/bench.duckdb"))
+    ap.add_argument("--db", type=Path, default=Path("bench/bench.lake"))
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--only", help="only callbacks whose name contains this")
     ap.add_argument("--write", action="store_true", help="also time a correction (copies the warehouse)")
     args = ap.parse_args(argv)
 
-    print(f"warehouse {args.db} ({args.db.stat().st_size / 1e9:.2f} GB), {args.repeat} calls per callback\n")
+    print(f"warehouse {args.db} ({file_bytes(args.db) / 1e9:.2f} GB), {args.repeat} calls per callback\n")
     result = measure(args.db, args.repeat, args.only)
     print("start-up (once)")
     for name, ms in result["startup_ms"].items():

@@ -26,7 +26,7 @@ def main() -> None:
         shared = ROOT.parent / "shared" / "corpora"
         inputs = [str(shared)] if shared.exists() else [
             str(p) for p in (resources.files("stance") / "demo").iterdir() if p.suffix in (".jsonl", ".txt", ".vtt")]
-    db = Path(tempfile.mkdtemp(prefix="stance-bench-")) / "bench.duckdb"
+    db = Path(tempfile.mkdtemp(prefix="stance-bench-")) / "bench.lake"
     first, second = run_etl(db, inputs), run_etl(db, inputs)
     print(f"inputs: {' '.join(inputs)}")
     print("| run | exit | seconds | peak MB | documents added | unchanged | segments | embedded |")

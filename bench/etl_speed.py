@@ -101,7 +101,7 @@ def measure(bench: BenchTexts, work: Path, log=print) -> dict:
     prepare_s = prepare_embedder()
     log(f"etl_speed: raw sentence-transformers encode of {n} segments")
     reference, raw_s = embed_raw(bench.texts)
-    db = work / "etl.duckdb"
+    db = work / "etl.lake"
     log("etl_speed: stance etl (first run)")
     first = run_etl(db, [bench.path])
     log(f"etl_speed: first run {first['seconds']:.1f}s, exit {first['exit']}; re-run on unchanged input")

@@ -118,6 +118,7 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def file_bytes(db: Path) -> int:
-    """The warehouse file plus a DuckDB write-ahead log beside it, if any."""
-    db = Path(db)
-    return sum(p.stat().st_size for p in (db, Path(f"{db}.wal")) if p.exists())
+    """Bytes on disk of a warehouse folder: its catalog and Parquet files."""
+    from warehouse.maintenance import disk_usage
+
+    return disk_usage(db)

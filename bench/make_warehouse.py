@@ -1,8 +1,10 @@
 """Build a realistic synthetic warehouse for benchmarks, tests and demos.
 
-    python bench/make_warehouse.py --segments 1000000 --out bench/bench.duckdb
+    python bench/make_warehouse.py --segments 1000000 --out bench/bench.lake
+    python bench/make_warehouse.py --segments 1000000 --out ducklake:sqlite:/srv/cat.sqlite --data-path /srv/data/
 
-Everything goes through the real schema (`warehouse.store.write_session`). Rows are
+Everything goes through the real schema (`warehouse.store.write_session`), in one
+transaction (one DuckLake snapshot, as if loaded by a single run). Rows are
 drawn in numpy (seeded, so a given --seed always gives the same warehouse) and bulk
 inserted by DuckDB scanning the numpy arrays; strings are assembled in SQL.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -31,6 +34,8 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from etl import layout as etl_layout  # noqa: E402
+from warehouse import schema  # noqa: E402
+from warehouse.location import Location  # noqa: E402
 from warehouse.store import write_session  # noqa: E402
 
 MODEL = "multilingual-e5-small"  # etl.embed.DEFAULT_MODEL (imported late: this module is light)
@@ -350,16 +355,15 @@ def phrase_vectors(rng, phrases, embedder: str) -> np.ndarray:
 
 
 def insert_embeddings(con, rng, seg_ids, phrase_id, centres, chunk: int = 100_000) -> None:
-    # As etl/load.py creates it.
-    con.execute(f"CREATE TABLE IF NOT EXISTS embeddings (segment_id VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, "
-                f"dim INTEGER NOT NULL, vector FLOAT[{DIM}] NOT NULL)")
     for lo in range(0, len(seg_ids), chunk):
         hi = min(lo + chunk, len(seg_ids))
         v = centres[phrase_id[lo:hi]] + rng.standard_normal((hi - lo, DIM), dtype=np.float32) * (0.7 / DIM ** 0.5)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         batch = pa.table({"segment_id": pa.array(seg_ids[lo:hi], pa.string()),  # noqa: F841 (scanned by DuckDB)
-                          "vector": pa.FixedSizeListArray.from_arrays(pa.array(v.ravel()), DIM)})
-        con.execute(f"INSERT INTO embeddings SELECT segment_id, '{MODEL}', {DIM}, vector::FLOAT[{DIM}] FROM batch")
+                          "vector": pa.ListArray.from_arrays(
+                              pa.array(np.arange(0, (hi - lo + 1) * DIM, DIM, dtype=np.int32)),
+                              pa.array(v.astype(np.float32).ravel()))})
+        con.execute(f"INSERT INTO embedding_vectors SELECT segment_id, '{MODEL}', {DIM}, vector FROM batch")
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -545,32 +549,30 @@ def write_overrides_runs_settings(con, rng, n_docs: int) -> None:
            FROM etl_runs, range(rejected) t(i) WHERE rejected > 0""",
         [REJECT_REASONS],
     )
-    # Explicit ids were used above: move the sequences past them for later real ETL runs.
-    for seq, column, table in (("etl_run_ids", "run_id", "etl_runs"), ("label_override_ids", "override_id", "label_overrides")):
-        con.execute(f"SELECT nextval('{seq}') FROM range((SELECT max({column}) FROM {table}))").fetchall()
-    con.execute("INSERT OR REPLACE INTO settings VALUES ('embedding_model', ?), ('embedding_dim', ?), "
-                "('generator', 'bench/make_warehouse.py')", [MODEL, str(DIM)])
+    for key, value in (("embedding_model", MODEL), ("embedding_dim", str(DIM)), ("generator", "bench/make_warehouse.py")):
+        schema.put_setting(con, key, value)
+    schema.refresh_views(con, DIM)  # the embeddings view, FLOAT[DIM]
 
 
-def build(out: Path, segments: int, seed: int = 7, embedder: str = "model", docs: int | None = None,
-          speakers: int | None = None, log=print, layout: bool = True) -> Path:
-    """Write a fresh synthetic warehouse of `segments` segments to `out` (replacing it), with
-    the map's layout as the ETL makes it (unless `layout` is false)."""
+def build(out: Path | str, segments: int, seed: int = 7, embedder: str = "model", docs: int | None = None,
+          speakers: int | None = None, log=print, data_path: str | None = None, layout: bool = True) -> Path | str:
+    """Write a fresh synthetic warehouse of `segments` segments to `out` (a folder, replaced;
+    or a new DuckLake location), with the map's layout as the ETL makes it (unless `layout` is false)."""
     t0 = time.time()
     rng = np.random.default_rng(seed)
     n_docs = docs or max(12, segments // 250)
     n_spk = speakers or min(300, max(30, segments // 40))
     n_mod = max(2, n_spk // 20)
-    out = Path(out)
-    for p in (out, Path(f"{out}.wal")):
-        p.unlink(missing_ok=True)
+    loc = Location.parse(out, data_path)
+    if loc.folder is not None:
+        shutil.rmtree(loc.folder, ignore_errors=True)
     spk = make_speakers(rng, n_spk, n_mod)
     doc = make_documents(rng, n_docs, segments)
     seg = make_segments(rng, doc, spk, n_mod)
     phrases = build_phrases()
     phrase_id = pick_phrases(rng, seg, doc, phrases)
     centres = phrase_vectors(rng, phrases, embedder)
-    with write_session(out) as con:
+    with write_session(loc) as con:
         con.execute("SET preserve_insertion_order = false")
         write_people_and_documents(con, doc, spk)
         seg_ids = write_segments(con, rng, seg, doc, phrases, phrase_id, spk)
@@ -592,7 +594,8 @@ def build(out: Path, segments: int, seed: int = 7, embedder: str = "model", docs
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=1_000_000)
-    ap.add_argument("--out", type=Path, default=Path("bench/bench.duckdb"))
+    ap.add_argument("--out", default="bench/bench.lake", help="a warehouse folder, or a ducklake: location")
+    ap.add_argument("--data-path", default=None, help="data path of a new ducklake: location")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--docs", type=int, default=None, help="number of documents (default segments/250)")
     ap.add_argument("--speakers", type=int, default=None, help="number of speakers (default up to 300)")
@@ -600,7 +603,8 @@ def main(argv=None) -> None:
                     help="phrase vectors from the real embedding model, or random cluster centres")
     ap.add_argument("--no-layout", action="store_true", help="leave out the map's layout (etl/layout.py)")
     args = ap.parse_args(argv)
-    build(args.out, args.segments, args.seed, args.embedder, args.docs, args.speakers, layout=not args.no_layout)
+    build(args.out, args.segments, args.seed, args.embedder, args.docs, args.speakers, data_path=args.data_path,
+          layout=not args.no_layout)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ def measure(corpus: Path, work: Path, corpus_run: dict | None = None, n_copies: 
     """`corpus_run`: a first `stance etl` run on `corpus` already made (its peak RSS is reused)."""
     if corpus_run is None:
         log("memory: stance etl on the corpus")
-        corpus_run = run_etl(work / "memory-x1.duckdb", [corpus])
+        corpus_run = run_etl(work / "memory-x1.lake", [corpus])
     big = copies(corpus, work / f"corpus-x{n_copies}.jsonl", n_copies)
     log(f"memory: stance etl on the corpus x{n_copies}")
-    run = run_etl(work / f"memory-x{n_copies}.duckdb", [big])
+    run = run_etl(work / f"memory-x{n_copies}.lake", [big])
     one, many = corpus_run["peak_rss_mb"], run["peak_rss_mb"]
     return {
         "etl_peak_rss_mb": one,

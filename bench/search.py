@@ -1,7 +1,7 @@
 """Semantic search index: latency and recall@10 of EmbeddingIndex.top against exact search.
 
-    python bench/make_warehouse.py --segments 1000000 --out /tmp/w1m.duckdb
-    python bench/search.py --db /tmp/w1m.duckdb
+    python bench/make_warehouse.py --segments 1000000 --out /tmp/w1m.lake
+    python bench/search.py --db /tmp/w1m.lake
 
 Queries are held out (none of them is a stored vector):
   * phrases: the warehouse model's sentence embeddings of up to 40 things people type in
@@ -193,7 +193,7 @@ def measure_search(db_path, n_queries: int = 200, k: int = 10, seed: int = 0, fi
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, default=Path("bench/bench.duckdb"))
+    ap.add_argument("--db", type=Path, default=Path("bench/bench.lake"))
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)

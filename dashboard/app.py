@@ -27,6 +27,7 @@ from dash import dcc, html
 from dashboard import components, filters, ids, state
 from dashboard.runtime import freeze_long_lived_objects
 from dashboard.state import AppState
+from warehouse.location import Location
 
 HERE = Path(__file__).resolve().parent
 BOOTSTRAP_URL = "/_vendor/bootstrap.min.css"
@@ -35,8 +36,7 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 def create_app(db_path: str | Path, warm_up: bool = True) -> dash.Dash:
     """A Dash app over the warehouse at `db_path` (which must exist)."""
-    db_path = Path(db_path)
-    if not db_path.exists():
+    if not Location.parse(db_path).exists():
         raise FileNotFoundError(f"{db_path}: no such warehouse (run `stance etl --db {db_path} INPUT...` first)")
     app = dash.Dash(
         "dashboard",  # so the pages load as modules dashboard.pages.<name>

@@ -35,7 +35,7 @@ import numpy as np
 
 from dashboard.runtime import freeze_long_lived_objects
 from warehouse import queries as q
-from warehouse.store import Reader, file_version
+from warehouse.store import Reader
 
 IVF_MIN = 100_000  # rows from which the index is approximate (an inverted file)
 PER_CELL = 64  # training vectors per k-means cell
@@ -108,12 +108,12 @@ def load_snapshot(reader: Reader, batch: int = 100_000) -> Snapshot:
     """Read all embeddings (again if a writer swapped in a new file meanwhile: the batches
     are read by separate connections), then build the index over them."""
     for _attempt in range(3):
-        before = file_version(reader.db)
+        before = reader.snapshot()
         version = q.embeddings_version(reader)
         if version is None:
             return build_snapshot(None, np.zeros(0, np.int64), np.zeros((0, 1), np.float32))
         rowids, vectors = read_embeddings(reader, batch)
-        if file_version(reader.db) == before:
+        if reader.snapshot() == before:
             break
     return build_snapshot(version, rowids, vectors, batch=batch)
 

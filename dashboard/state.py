@@ -12,6 +12,7 @@ import flask
 
 from dashboard.embedding_index import EmbeddingIndex
 from warehouse import queries as q
+from warehouse.location import Location
 from warehouse.store import Reader
 
 EXTENSION = "stance"
@@ -20,7 +21,7 @@ MEMO_SIZE = 256  # results remembered: views of the most used filters, speakers 
 
 @dataclass
 class AppState:
-    db_path: Path
+    db_path: Location
     reader: Reader
     index: EmbeddingIndex
     _options: tuple | None = None
@@ -31,7 +32,7 @@ class AppState:
     @classmethod
     def open(cls, db_path: str | Path) -> "AppState":
         reader = Reader(db_path)
-        return cls(Path(db_path), reader, EmbeddingIndex(reader))
+        return cls(reader.location, reader, EmbeddingIndex(reader))
 
     def warm_up(self) -> None:
         """Build the fact tables and start loading the embedding index (background)."""

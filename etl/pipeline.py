@@ -1,9 +1,9 @@
 """One ETL run: read -> segment -> embed -> label -> load, incremental by content hash.
 
 Unchanged documents are skipped, changed ones replace their old rows, and segments whose
-text did not change keep their stored vectors. The whole run works on a private copy of
-the warehouse that is swapped in at the end (warehouse.store.write_session), so a run
-killed at any moment leaves the previous state intact and readers are never blocked.
+text did not change keep their stored vectors. The whole run is staged privately and merged
+into the warehouse in one short transaction at the end (warehouse.staging), so a run killed
+at any moment leaves the previous state intact and readers never see half a run.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from etl.read import iter_files, read_file
 from etl.segment import segment_document
 from etl.speakers import SpeakerResolver, speaker_id
 from etl.taxonomy import Taxonomy, load_taxonomy
-from warehouse.store import etl_lock, write_session
+from warehouse.staging import staged_session
+from warehouse.store import etl_lock, location
 
 if TYPE_CHECKING:
     from etl.labels import Labeller
@@ -35,14 +36,10 @@ log = logging.getLogger("stance.etl")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_RUNNING = 0, 1, 2, 3, 75
 
 
-def etl_memory_limit(db: str | Path) -> str:
-    """DuckDB's memory in a run: 64 MB plus 5% of the warehouse file (its indexes must fit).
-
-    A run appends document by document and rereads little, so DuckDB need not cache what it
-    wrote: capped, the ETL's peak memory does not grow with its input. Measured at 1,000,000
-    segments (a 2.1 GB file): 32 MB fails, 64 MB loads, replaces and bulk-loads."""
-    size = Path(db).stat().st_size if Path(db).exists() else 0
-    return f"{64 + size // (20 * 2**20)}MB"
+ETL_MEMORY_LIMIT = "256MB"
+"""DuckDB's memory in a run. The run's staging tables spill to a temporary folder beyond it,
+so the ETL's peak memory does not grow with its input; the warehouse has no indexes that
+must fit in memory, so it does not grow with the warehouse either."""
 
 
 @dataclass
@@ -52,6 +49,7 @@ class Settings:
     aliases: str | Path | None = None
     label_models: str | Path | None = None  # directory from `stance train`; None = shipped defaults
     embed_backend: str | None = None  # "onnx" or "sentence-transformers"; None = $STANCE_EMBED_BACKEND or onnx
+    data_path: str | None = None  # where a new DuckLake location keeps its Parquet files (e.g. s3://...)
 
 
 @dataclass
@@ -66,6 +64,7 @@ class RunSummary:
     embedded: int = 0
     rejects: list[Reject] = field(default_factory=list)
     error: str | None = None
+    started_at: dt.datetime = field(default_factory=dt.datetime.now)
 
     @property
     def rejected(self) -> int:
@@ -130,10 +129,11 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None)
     """Load `inputs` into the warehouse at `db`. Raises AlreadyRunning if another run holds it."""
     settings = settings or Settings()
     summary = RunSummary(inputs=[str(i) for i in inputs])
+    db = location(db, settings.data_path)  # a bad --db fails here, before anything runs
     with etl_lock(db):
         try:
-            with write_session(db, memory_limit=etl_memory_limit(db)) as con:
-                summary.run_id = _start_run(con, summary)
+            with staged_session(db, memory_limit=ETL_MEMORY_LIMIT, data_path=settings.data_path) as con:
+                summary.run_id = load.next_run_id(con)
                 _load_inputs(con, LazyStages(con, settings), summary)
                 if summary.added or summary.replaced or layout.missing(con):
                     log.info(layout.update(con).line())
@@ -142,7 +142,7 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None)
         except Exception as exc:
             summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
             log.error("run failed: %s", summary.error)
-            _record_failure(db, summary)
+            _record_failure(db, summary, settings.data_path)
     log.info(summary.line())
     return summary
 
@@ -172,7 +172,7 @@ def _load_document(con, stages: LazyStages, summary, doc: Document, stored: dict
     if stored.get(doc.document_id) == digest:
         summary.skipped += 1
         return
-    n_segments, n_embedded = process_document(con, stages(), doc, summary.run_id)
+    n_segments, n_embedded = process_document(con, stages(), doc, summary.run_id, known=doc.document_id in stored)
     summary.segments += n_segments
     summary.embedded += n_embedded
     if doc.document_id in stored:
@@ -182,14 +182,15 @@ def _load_document(con, stages: LazyStages, summary, doc: Document, stored: dict
     log.info("loaded %s (%s, %d segments)", doc.document_id, doc.kind, n_segments)
 
 
-def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[int, int]:
-    """Segment, embed, label and load one document; returns (segments, newly embedded)."""
+def process_document(con, stages: Stages, doc: Document, run_id: int, known: bool = True) -> tuple[int, int]:
+    """Segment, embed, label and load one document; returns (segments, newly embedded).
+    `known`: the warehouse may hold vectors of its segments (False for a new document)."""
     context = stages.resolver.document_context([doc.title or "", *(t.text for t in doc.turns)], doc.published)
     turn_speakers = [stages.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
     stages.resolver.learn(n for n in turn_speakers if n)
     segments = segment_document(doc, turn_speakers)
     reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
-    vectors, n_new = _vectors(con, stages.embedder, segments)
+    vectors, n_new = _vectors(con, stages.embedder, segments, known)
     names = {s.speaker for s in segments} | set(turn_speakers) | {n for r in reported for n in (r.speaker, r.target_speaker)}
     speakers = {n: (speaker_id(n), None) for n in names if n}  # roles are recorded below, by precedence
     roles = speaker_roles.document_roles(doc, turn_speakers, stages.resolver, quoted=names)
@@ -215,8 +216,8 @@ def _attribute_news(doc: Document, segments: list[Segment], resolver: SpeakerRes
     return reported_agreements(text, spans, attributions, language, resolver)
 
 
-def _vectors(con, embedder: Embedder, segments: list[Segment]) -> tuple[np.ndarray, int]:
-    stored = load.stored_vectors(con, [s.segment_id for s in segments])
+def _vectors(con, embedder: Embedder, segments: list[Segment], known: bool) -> tuple[np.ndarray, int]:
+    stored = load.stored_vectors(con, [s.segment_id for s in segments], embedder.name) if known else {}
     missing = [i for i, s in enumerate(segments) if s.segment_id not in stored]
     vectors = np.zeros((len(segments), embedder.dim), dtype=np.float32)
     for i, s in enumerate(segments):
@@ -266,29 +267,23 @@ def _reported_rows(segments: list[Segment], reported, speakers) -> list[dict]:
     ]
 
 
-def _start_run(con, summary: RunSummary) -> int:
-    return con.execute(
-        "INSERT INTO etl_runs (started_at, status, inputs) VALUES (?, 'running', ?) RETURNING run_id",
-        [dt.datetime.now(), summary.inputs],
-    ).fetchone()[0]
-
-
 def _finish_run(con, summary: RunSummary) -> None:
+    """The run's row (merged with everything else it loaded: no run is ever seen half-done)."""
     load.record_rejects(con, summary.run_id, summary.rejects)
+    # parameters, not Arrow: DuckDB's first Arrow scan in a process costs ~0.5 s, most of an unchanged re-run
     con.execute(
-        """UPDATE etl_runs SET ended_at = ?, status = ?, added = ?, replaced = ?, skipped = ?,
-                               rejected = ?, segments = ?, embedded = ?, error = ?
-           WHERE run_id = ?""",
-        [dt.datetime.now(), summary.status, summary.added, summary.replaced, summary.skipped,
-         summary.rejected, summary.segments, summary.embedded, summary.error, summary.run_id],
-    )
+        """INSERT INTO memory.main.etl_runs (run_id, started_at, ended_at, status, inputs, added, replaced, skipped,
+                                             rejected, segments, embedded, error)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [summary.run_id, summary.started_at, dt.datetime.now(), summary.status, summary.inputs, summary.added,
+         summary.replaced, summary.skipped, summary.rejected, summary.segments, summary.embedded, summary.error])
 
 
-def _record_failure(db, summary: RunSummary) -> None:
+def _record_failure(db, summary: RunSummary, data_path: str | None) -> None:
     """A failed run loads nothing, but its row and rejects are kept for the Runs page."""
     try:
-        with write_session(db) as con:
-            summary.run_id = _start_run(con, summary)
+        with staged_session(db, data_path=data_path) as con:
+            summary.run_id = load.next_run_id(con)
             summary.added = summary.replaced = summary.segments = summary.embedded = 0
             _finish_run(con, summary)
     except Exception as exc:  # the warehouse itself is unusable; the log line is all we can give

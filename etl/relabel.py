@@ -10,21 +10,23 @@ from etl.embed import get_embedder
 from etl.labels import Labeller
 from etl.model import Segment
 from etl.taxonomy import load_taxonomy
-from warehouse.store import etl_lock, write_session
+from warehouse import staging
+from warehouse.store import etl_lock
 
 CHUNK = 5000
 _COLUMNS = "s.segment_id, s.document_id, s.seq, s.turn_index, s.speaker_id, s.text, s.char_start, s.char_end, s.language, s.reply_to"
 
 
 def relabel_warehouse(db: str | Path, settings) -> dict[str, int]:
-    """Replace model labels (topic, stance, reply agreement); human corrections are untouched."""
-    with etl_lock(db), write_session(db) as con:
+    """Replace model labels (topic, stance, reply agreement); human corrections are untouched.
+    The new labels are staged and replace the old ones in one transaction at the end."""
+    with etl_lock(db), staging.staged_session(db) as con:
         model = load.setting(con, "embedding_model")
         embedder = get_embedder(settings.model or model, settings.embed_backend)
         labeller = Labeller(load_taxonomy(settings.taxonomy), embedder, settings.label_models)
-        for table in ("topic_labels", "stance_labels"):
-            con.execute(f"DELETE FROM {table}")
-        con.execute("DELETE FROM agreement_labels WHERE kind = 'reply'")
+        staging.clear(con, "topic_labels")
+        staging.clear(con, "stance_labels")
+        staging.clear(con, "agreement_labels", "kind = 'reply'")
         counts = {"segments": 0, "topic_labels": 0, "stance_labels": 0, "agreement_labels": 0}
         offset = 0
         while batch := _batch(con, offset):
@@ -38,7 +40,7 @@ def _batch(con, offset: int):
     rows = con.execute(
         f"""SELECT {_COLUMNS}, e.vector,
                    s.seq = min(s.seq) OVER (PARTITION BY s.document_id, s.turn_index) AS first_of_turn
-            FROM segments s JOIN embeddings e USING (segment_id)
+            FROM wh.main.segments s JOIN wh.main.embeddings e USING (segment_id)
             ORDER BY s.document_id, s.seq LIMIT ? OFFSET ?""", [CHUNK, offset]).fetchall()
     if not rows:
         return None
@@ -75,7 +77,7 @@ def _reply_pairs(con, segments: list[Segment], firsts: list[int]):
         return []
     wanted = [segments[i].reply_to for i in firsts]
     rows = con.execute(
-        f"""SELECT {_COLUMNS}, e.vector FROM segments s JOIN embeddings e USING (segment_id)
+        f"""SELECT {_COLUMNS}, e.vector FROM wh.main.segments s JOIN wh.main.embeddings e USING (segment_id)
             WHERE s.segment_id IN (SELECT unnest(?))""", [wanted]).fetchall()
     by_id = {r[0]: (Segment(*r[:8], language=r[8], reply_to=r[9]), r[10]) for r in rows}
     return [(i, *by_id[segments[i].reply_to]) for i in firsts if segments[i].reply_to in by_id]

@@ -31,7 +31,7 @@ class Context:
 
         cfg = self.config
         values = {"model": cfg.model, "taxonomy": cfg.taxonomy, "aliases": cfg.aliases,
-                  "label_models": cfg.label_models, "embed_backend": cfg.embed_backend}
+                  "label_models": cfg.label_models, "embed_backend": cfg.embed_backend, "data_path": cfg.data_path}
         values.update({k: v for k, v in overrides.items() if v})
         return Settings(**values)
 
@@ -49,12 +49,16 @@ def cli(ctx, config_path, verbose):
     ctx.obj = Context(config_path)
 
 
-db_option = click.option("--db", help="Warehouse file (default: from config, else stance.duckdb).")
+db_option = click.option("--db", help="Warehouse: a folder (created if new), or a DuckLake location such as "
+                         "ducklake:sqlite:/srv/catalog.sqlite (default: from config, else stance.lake).")
+data_path_option = click.option("--data-path", help="Where a new DuckLake location keeps its Parquet files "
+                                "(a folder, or s3://bucket/prefix/); stored in its catalog.")
 model_option = click.option("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled).")
 
 
 @cli.command(epilog=EXIT_CODES)
 @db_option
+@data_path_option
 @model_option
 @click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False), help="Topic taxonomy YAML.")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Speaker alias YAML, merged on the bundled one.")
@@ -62,7 +66,7 @@ model_option = click.option("--model", help="sentence-transformers model name or
 @click.option("--inbox", type=click.Path(file_okay=False), help="Load new files from this folder, then move each to done/ or failed/.")
 @click.argument("inputs", nargs=-1, type=click.Path())
 @click.pass_obj
-def etl(obj: Context, db, model, taxonomy, aliases, label_models, inbox, inputs):
+def etl(obj: Context, db, data_path, model, taxonomy, aliases, label_models, inbox, inputs):
     """Load transcripts and news (files or folders) into the warehouse."""
     from etl.pipeline import EXIT_RUNNING, run_etl
     from warehouse.store import AlreadyRunning
@@ -72,7 +76,7 @@ def etl(obj: Context, db, model, taxonomy, aliases, label_models, inbox, inputs)
         raise click.UsageError("nothing to load: give INPUT files/folders or --inbox DIR")
     try:
         summary = run_etl(obj.db(db), files, obj.settings(model=model, taxonomy=taxonomy, aliases=aliases,
-                                                          label_models=label_models))
+                                                          label_models=label_models, data_path=data_path))
     except AlreadyRunning as exc:
         click.echo(f"stance etl: {exc}", err=True)
         sys.exit(EXIT_RUNNING)
@@ -118,7 +122,7 @@ def dashboard(obj: Context, db, host, port):
 
 
 @cli.command()
-@click.option("--db", default="stance-demo.duckdb", show_default=True, help="Where to build the demo warehouse.")
+@click.option("--db", default="stance-demo.lake", show_default=True, help="Where to build the demo warehouse.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Only build the warehouse.")
@@ -268,5 +272,67 @@ def export_corrections(obj: Context, db, task, out):
     click.echo(f"{n} rows", err=True)
 
 
+@cli.command()
+@db_option
+@click.option("-c", "--query", help="Run this SQL, print the result and exit (default: an interactive shell).")
+@click.option("--format", "fmt", type=click.Choice(["duckbox", "box", "csv", "json", "jsonlines", "markdown", "line", "list"]),
+              help="Output format (default: DuckDB's tables).")
+@click.pass_obj
+def sql(obj: Context, db, query, fmt):
+    """DuckDB's shell with the warehouse attached read-only (the views in scope)."""
+    import os
+
+    from warehouse.shell import shell_argv
+
+    argv = shell_argv(obj.db(db), query, fmt)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)
+
+
+@cli.command()
+@db_option
+@click.option("--keep-hours", type=float, default=1.0, show_default=True,
+              help="Keep snapshots (time travel) this recent; older ones are expired and their files deleted.")
+@click.pass_obj
+def compact(obj: Context, db, keep_hours):
+    """Merge small files, expire old snapshots, delete unused files (exit 75 while a run works)."""
+    import datetime as dt
+
+    from warehouse.maintenance import compact as compact_warehouse
+    from warehouse.store import AlreadyRunning
+
+    try:
+        result = compact_warehouse(obj.db(db), keep=dt.timedelta(hours=keep_hours))
+    except AlreadyRunning as exc:
+        click.echo(f"stance compact: {exc}", err=True)
+        sys.exit(75)
+    click.echo(result.line())
+
+
+@cli.command()
+@click.option("--from", "src", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The single-file warehouse (a .duckdb file from an earlier release).")
+@db_option
+@data_path_option
+@click.pass_obj
+def migrate(obj: Context, src, db, data_path):
+    """Move a single-file warehouse into a new warehouse folder or DuckLake location (the file is kept)."""
+    from warehouse.single_file import import_single_file
+
+    try:
+        counts = import_single_file(src, obj.db(db), data_path or obj.config.data_path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(counts))
+
+
 def main() -> None:
-    cli(prog_name="stance")
+    try:
+        cli(prog_name="stance")
+    except Exception as exc:
+        from warehouse.location import SingleFileWarehouse
+
+        if not isinstance(exc, (SingleFileWarehouse, FileNotFoundError)):
+            raise
+        click.echo(f"stance: {exc}", err=True)
+        sys.exit(2)

@@ -1,7 +1,8 @@
 """Settings from stance.toml, the environment and the command line (later ones win).
 
     # stance.toml (found via --config, $STANCE_CONFIG, or ./stance.toml)
-    db = "stance.duckdb"
+    db = "stance.lake"                 # a warehouse folder, or a DuckLake location (ducklake:...)
+    data_path = "s3://bucket/stance/"  # only for a new DuckLake location: where its Parquet files go
     model = "all-MiniLM-L6-v2"       # or a path to any sentence-transformers model
     taxonomy = "my-topics.yaml"      # default: the bundled etl/taxonomy.yaml
     aliases = "my-aliases.yaml"      # merged on top of the bundled etl/aliases.yaml
@@ -12,7 +13,7 @@
     host = "127.0.0.1"
     port = 8050
 
-Environment: STANCE_DB, STANCE_MODEL, STANCE_TAXONOMY, STANCE_ALIASES, STANCE_LABEL_MODELS,
+Environment: STANCE_DB, STANCE_DATA_PATH, STANCE_MODEL, STANCE_TAXONOMY, STANCE_ALIASES, STANCE_LABEL_MODELS,
 STANCE_EMBED_BACKEND.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from etl.embed import BACKENDS
 
 
-PATH_KEYS = {"db", "taxonomy", "aliases", "label_models"}  # `model` is a path only where one exists
+PATH_KEYS = {"db", "data_path", "taxonomy", "aliases", "label_models"}  # `model` is a path only where one exists
 
 
 class ConfigError(ValueError):
@@ -34,7 +35,8 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
-    db: str = "stance.duckdb"
+    db: str = "stance.lake"
+    data_path: str | None = None
     model: str | None = None
     taxonomy: str | None = None
     aliases: str | None = None
@@ -78,5 +80,6 @@ def _apply_file(cfg: Config, path: Path) -> None:
         else:
             # relative paths in the file are relative to the file
             resolved = path.parent / value
-            is_path = key in PATH_KEYS or (key == "model" and resolved.exists())
+            is_path = (key in PATH_KEYS and "://" not in value and not value.startswith("ducklake:")) or (
+                key == "model" and resolved.exists())
             setattr(cfg, key, str(resolved) if is_path and not Path(value).is_absolute() else value)

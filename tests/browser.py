@@ -89,6 +89,7 @@ def open_page(browser, url: str, width: int = 1400, height: int = 900):
     track_callbacks(page)
     page.goto(url)
     page.wait_for_load_state("load")
+    page.wait_for_selector("._dash-loading", state="detached", timeout=60_000)  # the layout has arrived
     wait_idle(page)
     return page, errors, dialogs
 

@@ -25,7 +25,7 @@ def test_second_run_while_one_is_active_exits_75_and_touches_nothing(tmp_path):
         proc = stance("etl", "--db", str(db), str(tmp_path / "a.jsonl"), timeout=60)
     assert proc.returncode == 75
     assert proc.stderr.strip().count("\n") == 0 and "already" in proc.stderr
-    assert not db.exists()
+    assert not (db / "catalog.sqlite").exists()
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -37,7 +37,7 @@ def test_bad_config_is_a_one_line_error(tmp_path):
     (tmp_path / "stance.toml").write_text("db = 'x.duckdb'\nmodle = 'typo'\n")
     proc = stance("check", cwd=tmp_path, timeout=60)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"Error: stance.toml: unknown setting(s) modle; known: aliases, dashboard, db, embed_backend, label_models, model, taxonomy"
+    assert proc.stderr.strip() == f"Error: stance.toml: unknown setting(s) modle; known: aliases, dashboard, data_path, db, embed_backend, label_models, model, taxonomy"
 
 
 def test_bad_taxonomy_is_a_one_line_error_not_a_traceback(tmp_path):

@@ -10,14 +10,15 @@ import time
 from etl.pipeline import run_etl
 
 READ_LOOP = textwrap.dedent("""
-    import os, sys, time, duckdb
-    from warehouse.store import Reader
+    import os, sys, time
+    from warehouse.store import Reader, connect
     db, mode, stop = sys.argv[1], sys.argv[2], sys.argv[3]
     errors, reads, counts = 0, 0, set()
-    if mode == "analyst":          # one connection held open the whole time, like a duckdb shell
-        con = duckdb.connect(db, read_only=True)
+    if mode == "analyst":          # one connection held open the whole time, in a transaction left open
+        con = connect(db, read_only=True)
+        con.execute("BEGIN")
         query = lambda: con.execute("SELECT count(*) FROM statements").fetchone()[0]
-    else:                          # the dashboard's way: follows the file as new versions are swapped in
+    else:                          # the dashboard's way: moves to each new snapshot
         reader = Reader(db)
         query = lambda: reader.query("SELECT count(*) FROM statements")[1][0][0]
     print("ready", flush=True)

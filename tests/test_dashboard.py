@@ -196,7 +196,7 @@ def test_correction_in_review_changes_overview_count(browser, base_url, reader):
 @pytest.mark.browser
 @browser_only
 def test_empty_warehouse_says_so(browser, tmp_path):
-    db = tmp_path / "empty.duckdb"
+    db = tmp_path / "empty.lake"
     with write_session(db):
         pass
     base, _app, stop = start_server(db)

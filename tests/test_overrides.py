@@ -56,7 +56,7 @@ def test_correction_wins_and_survives_reruns_and_relabels(db, tmp_path, query):
     relabel_warehouse(db, Settings())
     assert query(db, counts) == before  # relabelled in place, nothing duplicated or lost
     assert stance_of(query, db, seg, topic) == (new, "override")
-    assert query(db, "SELECT count(*) FROM stance_labels WHERE segment_id = ?", seg)[0][0] == 1
+    assert query(db, "SELECT count(*) FROM stance_labels WHERE segment_id = ? AND topic = ?", seg, topic)[0][0] == 1
 
 
 def test_topic_and_agreement_corrections_show_in_the_views(db, query):

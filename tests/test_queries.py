@@ -19,7 +19,7 @@ import make_warehouse  # noqa: E402
 from dashboard.embedding_index import EmbeddingIndex  # noqa: E402
 from warehouse import queries as q  # noqa: E402
 from warehouse.queries import Filters  # noqa: E402
-from warehouse.store import Reader  # noqa: E402
+from warehouse.store import Reader, connect  # noqa: E402
 
 EVERYONE = Filters(include_moderators=True)  # moderators too, as the direct SQL below counts them
 
@@ -34,7 +34,7 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("queries") / "tiny.duckdb"
+    path = tmp_path_factory.mktemp("queries") / "tiny.lake"
     return make_warehouse.build(path, segments=2000, embedder="random", log=lambda *_: None)
 
 
@@ -46,7 +46,7 @@ def reader(db) -> Reader:
 @pytest.fixture(scope="module")
 def sql(db):
     """sql(query, *params) -> rows, on the documented views through a plain read-only connection."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     yield lambda text, *params: con.execute(text, list(params)).fetchall()
     con.close()
 
@@ -265,17 +265,16 @@ def test_review_queue_and_runs(reader, sql):
 
 # --- corrections ---------------------------------------------------------------------------------------------
 def test_record_override_wins_and_reader_follows(db, tmp_path):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(db, copy)
+    copy = tmp_path / "copy.lake"
+    shutil.copytree(db, copy)  # a copied warehouse folder is a warehouse of its own
     reader = Reader(copy)
     target = q.review_queue(reader, EVERYONE, 1)[0]
     new = "favor" if target["stance"] != "favor" else "against"
     before = q.summary(reader, EVERYONE)
-    last_id = one(duckdb.connect(str(copy), read_only=True).execute("SELECT max(override_id) FROM label_overrides")
-                  .fetchall())
+    last_id = one(connect(copy, read_only=True).execute("SELECT max(override_id) FROM label_overrides").fetchall())
     override_id = q.record_override(copy, "stance", target["segment_id"], target["topic"], new, "tester", "check")
     assert override_id == last_id + 1
-    con = duckdb.connect(str(copy), read_only=True)
+    con = connect(copy, read_only=True)
     stance, source = con.execute("SELECT stance, stance_source FROM statements WHERE segment_id = ? AND topic = ?",
                                  [target["segment_id"], target["topic"]]).fetchone()
     old = con.execute("SELECT old_label, author FROM label_overrides WHERE override_id = ?", [override_id]).fetchone()
@@ -287,3 +286,4 @@ def test_record_override_wins_and_reader_follows(db, tmp_path):
         q.record_override(copy, "stance", target["segment_id"], target["topic"], "maybe", "tester")
     with pytest.raises(ValueError):
         q.record_override(copy, "stance", "no-such-segment", "immigration", "favor", "tester")
+    assert one(connect(db, read_only=True).execute("SELECT max(override_id) FROM label_overrides").fetchall()) == last_id

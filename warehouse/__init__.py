@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: schema, migrations, documented views and every query the app uses."""
+"""The warehouse: where it lives (location), its schema, how it is opened (store), how the ETL writes (staging)."""
 from warehouse.store import SCHEMA_VERSION, AlreadyRunning, Reader, connect_read, etl_lock, migrate, write_session
 
 __all__ = ["SCHEMA_VERSION", "AlreadyRunning", "Reader", "connect_read", "etl_lock", "migrate", "write_session"]

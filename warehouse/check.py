@@ -1,9 +1,12 @@
-"""`stance check`: integrity of a warehouse file (what a killed or buggy run could break)."""
+"""`stance check`: integrity of a warehouse (what a killed or buggy run could break).
+
+DuckLake enforces no keys and no CHECK constraints: the keys and value domains of the
+schema are verified here."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.store import SCHEMA_VERSION, connect_read
+from warehouse.store import SCHEMA_VERSION, connect_read, location
 
 CHECKS = {
     "segments without a document":
@@ -36,11 +39,36 @@ CHECKS = {
         "SELECT count(*) FROM etl_runs WHERE status = 'running'",
     "duplicate documents":
         "SELECT count(*) - count(DISTINCT document_id) FROM documents",
+    "duplicate segments":
+        "SELECT count(*) - count(DISTINCT segment_id) FROM segments",
+    "duplicate turns":
+        "SELECT count(*) - count(DISTINCT (document_id, turn_index)) FROM turns",
+    "duplicate speakers":
+        "SELECT count(*) - count(DISTINCT speaker_id) FROM speakers",
+    "duplicate embeddings":
+        "SELECT count(*) - count(DISTINCT segment_id) FROM embeddings",
+    "duplicate topic labels":
+        "SELECT count(*) - count(DISTINCT (segment_id, topic)) FROM topic_labels",
+    "duplicate stance labels":
+        "SELECT count(*) - count(DISTINCT (segment_id, topic)) FROM stance_labels",
+    "duplicate corrections":
+        "SELECT count(*) - count(DISTINCT override_id) FROM label_overrides",
+    "duplicate runs":
+        "SELECT count(*) - count(DISTINCT run_id) FROM etl_runs",
+    "duplicate settings":
+        "SELECT count(*) - count(DISTINCT key) FROM settings",
+    "labels outside their values":
+        """SELECT (SELECT count(*) FROM stance_labels WHERE label NOT IN ('favor', 'against', 'none'))
+                + (SELECT count(*) FROM agreement_labels WHERE label NOT IN ('agree', 'disagree', 'neutral')
+                                                          OR kind NOT IN ('reply', 'reported'))
+                + (SELECT count(*) FROM documents WHERE kind NOT IN ('conversation', 'news'))
+                + (SELECT count(*) FROM label_overrides WHERE task NOT IN ('topic', 'stance', 'agreement'))""",
 }
 
 
 def check_warehouse(db: str | Path) -> list[str]:
     """Problems found, as one-line descriptions; empty when the warehouse is sound."""
+    db = location(db)  # a single-file warehouse is refused with the command that moves it
     try:
         con = connect_read(db)
     except Exception as exc:

@@ -1,14 +1,16 @@
 -- Version 1 of the warehouse. Tables hold facts; the documented views in views.sql
 -- are the stable surface for ad hoc SQL and the dashboard.
+-- DuckLake has no PRIMARY KEY, UNIQUE or CHECK constraints and no sequences: the keys and
+-- value domains noted below are kept by the writers and verified by `stance check`.
 
 CREATE TABLE settings (
-    key   VARCHAR PRIMARY KEY,
+    key   VARCHAR NOT NULL,                  -- key
     value VARCHAR NOT NULL
 );
 
 CREATE TABLE documents (
-    document_id  VARCHAR PRIMARY KEY,          -- the source_id of the input
-    kind         VARCHAR NOT NULL CHECK (kind IN ('conversation', 'news')),
+    document_id  VARCHAR NOT NULL,             -- key: the source_id of the input
+    kind         VARCHAR NOT NULL,             -- 'conversation' | 'news'
     title        VARCHAR,
     outlet       VARCHAR,
     url          VARCHAR,
@@ -22,7 +24,7 @@ CREATE TABLE documents (
 );
 
 CREATE TABLE speakers (
-    speaker_id VARCHAR PRIMARY KEY,           -- slug of the canonical name
+    speaker_id VARCHAR NOT NULL,              -- key: slug of the canonical name
     name       VARCHAR NOT NULL,
     role       VARCHAR                          -- e.g. 'moderator'; NULL when unknown
 );
@@ -34,12 +36,11 @@ CREATE TABLE turns (
     speaker_id    VARCHAR,                     -- NULL for stage directions and narration
     text          VARCHAR NOT NULL,
     start_s       DOUBLE,
-    end_s         DOUBLE,
-    PRIMARY KEY (document_id, turn_index)
+    end_s         DOUBLE                       -- key: (document_id, turn_index)
 );
 
 CREATE TABLE segments (
-    segment_id     VARCHAR PRIMARY KEY,
+    segment_id     VARCHAR NOT NULL,           -- key
     document_id    VARCHAR NOT NULL,
     seq            INTEGER NOT NULL,           -- order within the document
     turn_index     INTEGER,                    -- the turn it belongs to; for news, the article body
@@ -56,8 +57,15 @@ CREATE TABLE segments (
     attribution_evidence   VARCHAR
 );
 
--- embeddings(segment_id, model, dim, vector FLOAT[dim]) is created by the ETL once the
--- model's dimension is known (see warehouse/store.py).
+-- Vectors are stored as FLOAT[] (DuckLake has no fixed-size arrays); the view
+-- embeddings(segment_id, model, dim, vector FLOAT[dim]) is made once the model's dimension
+-- is known (warehouse/schema.py).
+CREATE TABLE embedding_vectors (
+    segment_id VARCHAR NOT NULL,               -- key
+    model      VARCHAR NOT NULL,
+    dim        INTEGER NOT NULL,
+    vector     FLOAT[] NOT NULL
+);
 
 CREATE TABLE topic_labels (
     segment_id VARCHAR NOT NULL,
@@ -65,38 +73,35 @@ CREATE TABLE topic_labels (
     score      DOUBLE NOT NULL,
     assigned   BOOLEAN NOT NULL,               -- score passed the topic's threshold
     model      VARCHAR NOT NULL,
-    method     VARCHAR NOT NULL,
-    PRIMARY KEY (segment_id, topic)
+    method     VARCHAR NOT NULL               -- key: (segment_id, topic)
 );
 
 CREATE TABLE stance_labels (
     segment_id VARCHAR NOT NULL,
     topic      VARCHAR NOT NULL,
     target     VARCHAR NOT NULL,
-    label      VARCHAR NOT NULL CHECK (label IN ('favor', 'against', 'none')),
+    label      VARCHAR NOT NULL,               -- 'favor' | 'against' | 'none'
     score      DOUBLE NOT NULL,
     model      VARCHAR NOT NULL,
-    method     VARCHAR NOT NULL,
-    PRIMARY KEY (segment_id, topic)
+    method     VARCHAR NOT NULL               -- key: (segment_id, topic)
 );
 
 CREATE TABLE agreement_labels (
     segment_id        VARCHAR NOT NULL,         -- the reply, or the news segment reporting it
-    kind              VARCHAR NOT NULL CHECK (kind IN ('reply', 'reported')),
+    kind              VARCHAR NOT NULL,        -- 'reply' | 'reported'
     target_segment_id VARCHAR,                  -- the segment replied to (kind = reply)
     speaker_id        VARCHAR,
     target_speaker_id VARCHAR,
-    label             VARCHAR NOT NULL CHECK (label IN ('agree', 'disagree', 'neutral')),
+    label             VARCHAR NOT NULL,        -- 'agree' | 'disagree' | 'neutral'
     score             DOUBLE NOT NULL,
     model             VARCHAR NOT NULL,
     method            VARCHAR NOT NULL,
     evidence          VARCHAR
 );
 
-CREATE SEQUENCE label_override_ids;
 CREATE TABLE label_overrides (
-    override_id INTEGER PRIMARY KEY DEFAULT nextval('label_override_ids'),
-    task        VARCHAR NOT NULL CHECK (task IN ('topic', 'stance', 'agreement')),
+    override_id INTEGER NOT NULL,               -- key; the latest correction has the highest
+    task        VARCHAR NOT NULL,               -- 'topic' | 'stance' | 'agreement'
     segment_id  VARCHAR NOT NULL,
     topic       VARCHAR,                        -- topic for topic/stance corrections
     old_label   VARCHAR,
@@ -106,12 +111,11 @@ CREATE TABLE label_overrides (
     note        VARCHAR
 );
 
-CREATE SEQUENCE etl_run_ids;
 CREATE TABLE etl_runs (
-    run_id      INTEGER PRIMARY KEY DEFAULT nextval('etl_run_ids'),
+    run_id      INTEGER NOT NULL,               -- key
     started_at  TIMESTAMP NOT NULL,
     ended_at    TIMESTAMP,
-    status      VARCHAR NOT NULL,               -- running | ok | ok_with_rejects | failed
+    status      VARCHAR NOT NULL,               -- ok | ok_with_rejects | failed
     inputs      VARCHAR[],
     added       INTEGER DEFAULT 0,
     replaced    INTEGER DEFAULT 0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from warehouse.queries.facts import _one, _table_exists
-from warehouse.store import Reader, connect_read
+from warehouse.store import Reader
 
 def embedding_model(reader: Reader) -> str | None:
     """The model the warehouse's embeddings were made with (settings, else the table)."""
@@ -48,7 +48,7 @@ def embedding_batches(reader: Reader, batch: int = 100_000):
     in-memory index); the first item is the total number of rows. Each batch is read by a
     connection of its own, closed after it: one connection would keep every block of the
     table cached (1.5 GB at a million rows). So a writer's swap during the read can mix two
-    versions; a caller that must not mix them compares store.file_version before and after."""
+    versions; a caller that must not mix them compares store.version before and after."""
     cur = reader.cursor()
     try:
         n, top = cur.execute("SELECT count(*), max(rowid) FROM wh.main.embeddings").fetchone()
@@ -56,7 +56,7 @@ def embedding_batches(reader: Reader, batch: int = 100_000):
         cur.close()
     yield n
     for lo in range(0, (top if top is not None else -1) + 1, batch):
-        con = connect_read(reader.db)
+        con = reader.connect()
         try:
             got = con.sql("SELECT rowid AS r, vector FROM wh.main.embeddings WHERE rowid >= ? AND rowid < ?",
                           params=[lo, lo + batch]).to_arrow_table()

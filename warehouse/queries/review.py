@@ -1,12 +1,11 @@
 """Review: the correction queue, past corrections, and recording a correction."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from warehouse.queries.facts import _rows, _top_facts, _with_text
 from warehouse.queries.filters import OVERRIDE_TASKS, STANCES, AGREEMENT_LABELS, Filters, _where
 from warehouse.queries.statements import STATEMENT_COLUMNS
-from warehouse.store import Reader, write_session
+from warehouse.store import Reader, retry_conflicts, transaction
+
 
 def review_queue(reader: Reader, f: Filters, limit: int = 100) -> list[dict]:
     """Model stance labels not yet corrected, least confident first."""
@@ -25,8 +24,11 @@ def overrides(reader: Reader, limit: int = 200) -> list[dict]:
 
 def current_label(con, task: str, segment_id: str, topic: str | None) -> str | None:
     """The label the documented views show now (what a correction replaces)."""
-    if task == "stance":
-        row = con.execute("SELECT stance FROM statements WHERE segment_id = ? AND topic = ?",
+    if task == "stance":  # as the statements view computes it, from the tables (the view joins everything)
+        row = con.execute("""SELECT coalesce(
+            (SELECT arg_max(new_label, override_id) FROM label_overrides
+             WHERE task = 'stance' AND segment_id = $1 AND topic = $2),
+            (SELECT label FROM stance_labels WHERE segment_id = $1 AND topic = $2), 'none')""",
                           [segment_id, topic]).fetchone()
     elif task == "topic":
         row = con.execute("SELECT string_agg(topic, '|' ORDER BY topic) FROM segment_topics WHERE segment_id = ?",
@@ -38,26 +40,33 @@ def current_label(con, task: str, segment_id: str, topic: str | None) -> str | N
     return row[0] if row else None
 
 
-def record_override(db_path: str | Path, task: str, segment_id: str, topic: str | None, new_label: str,
+def record_override(db_path, task: str, segment_id: str, topic: str | None, new_label: str,
                     author: str, note: str | None = None) -> int:
-    """Store a human correction through a copy-on-write session; returns its override_id.
+    """Store a human correction in one short transaction on the process's kept connection
+    (retried if it races an ETL run's commit); returns its override_id.
 
     task 'stance': topic = the topic, new_label in favor / against / none.
     task 'topic': topic = None, new_label = 'a|b' (the corrected set of topics).
     task 'agreement': topic = the target speaker for reported agreement, else None.
     """
     _check_override(task, new_label, author)
-    with write_session(db_path) as con:
-        if not con.execute("SELECT count(*) FROM segments WHERE segment_id = ?", [segment_id]).fetchone()[0]:
-            raise ValueError(f"unknown segment {segment_id!r}")
-        old = current_label(con, task, segment_id, topic)
-        override_id = con.execute("SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides").fetchone()[0]
-        con.execute(
-            """INSERT INTO label_overrides (override_id, task, segment_id, topic, old_label, new_label, author, note)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [override_id, task, segment_id, topic, old, new_label, author.strip(), note],
-        )
-    return override_id
+
+    def attempt() -> int:
+        with transaction(db_path) as con:
+            known, override_id = con.execute(
+                """SELECT (SELECT count(*) FROM segments WHERE segment_id = ?),
+                          (SELECT coalesce(max(override_id), 0) + 1 FROM label_overrides)""", [segment_id]).fetchone()
+            if not known:
+                raise ValueError(f"unknown segment {segment_id!r}")
+            old = current_label(con, task, segment_id, topic)
+            con.execute(
+                """INSERT INTO label_overrides (override_id, task, segment_id, topic, old_label, new_label, author, note)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [override_id, task, segment_id, topic, old, new_label, author.strip(), note],
+            )
+        return override_id
+
+    return retry_conflicts(attempt)
 
 
 def _check_override(task: str, new_label: str, author: str) -> None:
