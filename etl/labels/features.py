@@ -16,12 +16,26 @@ def pair_features(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.hstack([a * b, np.abs(a - b), cos]).astype(np.float32)
 
 
+# Arabic spelling variation that carries no meaning for a bag of words: short vowels and other
+# diacritics, tatweel, the alef forms, alef maqsura and taa marbuta (the usual light normalisation).
+_ARABIC_FOLD = str.maketrans({**{chr(c): None for c in range(0x064B, 0x0653)}, "\u0670": None, "\u0640": None,
+                              "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+NORMALISE = "arabic-fold-v1"
+
+
+def fold_arabic(text: str) -> str:
+    return text.translate(_ARABIC_FOLD)
+
+
 class Lexical:
-    """Word 1-2-gram and character 2-5-gram TF-IDF, saved as json vocabularies + npz idf (no pickle)."""
+    """Word 1-2-gram and character 2-5-gram TF-IDF, saved as json vocabularies + npz idf (no pickle).
+    Texts are folded (fold_arabic) first, so Arabic spelling variants share their n-grams."""
 
     KINDS = ("word", "char")
 
-    def __init__(self, vecs: dict[str, TfidfVectorizer] | None = None, max_features: int = 100000):
+    def __init__(self, vecs: dict[str, TfidfVectorizer] | None = None, max_features: int = 100000,
+                 normalise: str | None = NORMALISE):
+        self.normalise = normalise
         self.vecs = vecs or {
             "word": TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=max_features, sublinear_tf=True,
                                     token_pattern=r"(?u)[#@]?\b\w[\w']*\b|[!?]"),
@@ -29,12 +43,17 @@ class Lexical:
                                     sublinear_tf=True),
         }
 
+    def _prepare(self, texts: list[str]) -> list[str]:
+        return [fold_arabic(t) for t in texts] if self.normalise == NORMALISE else list(texts)
+
     def fit(self, texts: list[str]) -> "Lexical":
+        texts = self._prepare(texts)
         for v in self.vecs.values():
             v.fit(texts)
         return self
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        texts = self._prepare(texts)
         return sparse.hstack([self.vecs[k].transform(texts) for k in self.KINDS], format="csr")
 
     def state(self) -> tuple[dict, dict]:
@@ -42,16 +61,18 @@ class Lexical:
         keep = ("analyzer", "ngram_range", "sublinear_tf", "token_pattern", "lowercase")
         js = {k: {"params": {p: v.get_params()[p] for p in keep},
                   "vocabulary": {t: int(i) for t, i in v.vocabulary_.items()}} for k, v in self.vecs.items()}
+        js["normalise"] = self.normalise
         return js, {f"tfidf.{k}.idf": v.idf_.astype(np.float64) for k, v in self.vecs.items()}
 
     @classmethod
     def from_state(cls, js: dict, arrays: dict) -> "Lexical":
         vecs = {}
-        for k, st in js.items():
+        for k in cls.KINDS:
+            st = js[k]
             params = dict(st["params"], ngram_range=tuple(st["params"]["ngram_range"]))
             vecs[k] = TfidfVectorizer(**params, vocabulary=st["vocabulary"])
             vecs[k].idf_ = arrays[f"tfidf.{k}.idf"]
-        return cls(vecs)
+        return cls(vecs, normalise=js.get("normalise"))  # models saved before folding have none
 
 
 def stack(*blocks) -> sparse.csr_matrix:

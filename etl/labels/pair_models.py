@@ -39,8 +39,9 @@ class PairModel(Stored):
         """The calibrated probability that the most likely class is right, from its raw probability."""
         return Platt(*self.meta.get("platt", (1.0, 0.0)))(p)
 
-    def fit_classifier(self, X, labels, config: dict, weights: np.ndarray | None = None) -> None:
-        """The regression, and the calibration of its confidence from out-of-fold predictions."""
+    def fit_classifier(self, X, labels, config: dict, weights: np.ndarray | None = None, tune=None) -> None:
+        """The regression, and the calibration of its confidence from out-of-fold predictions (on the
+        `tune` rows where given: annotated transcripts, which written examples are easier than)."""
         y = np.array(labels)
         self.clf = Linear.fit(X, y, config["C"], config["balanced"], weights)
         if min(Counter(labels).values()) < FOLDS:
@@ -55,7 +56,8 @@ class PairModel(Stored):
 
         oof = out_of_fold(top, y)
         right = oof[:, 1].astype(int) == np.array([index[v] for v in y])
-        self.meta["platt"] = Platt.fit(oof[:, 0], right).to_list()
+        rows = np.asarray(tune, dtype=bool) if tune is not None and np.sum(tune) >= 50 else np.ones(len(y), dtype=bool)
+        self.meta["platt"] = Platt.fit(oof[rows, 0], right[rows]).to_list()
 
     def save(self, out_dir) -> None:
         super().save(out_dir, self.clf.arrays("clf"))
@@ -70,8 +72,9 @@ class StanceModel(PairModel):
     task = "stance"
 
     @classmethod
-    def fit(cls, texts, targets, text_vecs, target_vecs, labels, config=None, context_vecs=None):
-        """context_vecs: the vector of what each text follows (zeros where unknown)."""
+    def fit(cls, texts, targets, text_vecs, target_vecs, labels, config=None, context_vecs=None, tune=None):
+        """context_vecs: the vector of what each text follows (zeros where unknown); tune: the rows
+        whose out-of-fold predictions calibrate the confidence (default: all)."""
         config = {**DEFAULTS, **(config or {})}
         counts = Counter(norm_target(t) for t in targets)
         common = counts.most_common(config["max_seen_targets"])
@@ -80,7 +83,7 @@ class StanceModel(PairModel):
         seen_texts = [t for t, k in zip(texts, keys) if k in seen]
         model = cls({"config": config, "seen_targets": seen}, fit_tfidf(seen_texts, config) if seen else None)
         X = model.features(texts, targets, text_vecs, target_vecs, context_vecs)
-        model.fit_classifier(X, labels, config, _per_target_weights(keys, labels))
+        model.fit_classifier(X, labels, config, _per_target_weights(keys, labels), tune)
         model.meta.update(task="stance", labels=model.clf.classes, format=FORMAT)
         return model
 
@@ -112,10 +115,10 @@ class AgreementModel(PairModel):
     task = "agreement"
 
     @classmethod
-    def fit(cls, quotes, replies, quote_vecs, reply_vecs, labels, config=None):
+    def fit(cls, quotes, replies, quote_vecs, reply_vecs, labels, config=None, tune=None):
         config = {**DEFAULTS, **(config or {})}
         model = cls({"config": config}, fit_tfidf(replies, config))
-        model.fit_classifier(model.features(quotes, replies, quote_vecs, reply_vecs), labels, config)
+        model.fit_classifier(model.features(quotes, replies, quote_vecs, reply_vecs), labels, config, tune=tune)
         model.meta.update(task="agreement", labels=model.clf.classes, format=FORMAT)
         return model
 

@@ -40,8 +40,8 @@ class Head:
         linear = Linear.fit(X, y, C, balanced=False)
         if oof is None:
             return cls(linear, Platt(), 0.5)
-        platt = Platt.fit(oof, y)
         rows = tune if y[tune].sum() >= 3 else np.ones(len(y), dtype=bool)
+        platt = Platt.fit(oof[rows], y[rows])
         return cls(linear, platt, f1_threshold(platt(oof[rows]), y[rows]))
 
     def score(self, X) -> np.ndarray:

@@ -60,17 +60,18 @@ def train(task: str, csv_path, out_dir, embedder, taxonomy=None, config: dict | 
 
 def _fit(task, rows, embedder, taxonomy, config):
     a, b = (COLUMNS[task][0], COLUMNS[task][1])
+    transcript = [r["document_id"] is not None for r in rows]  # annotated transcript rows calibrate
+    tune = transcript if any(transcript) else None
     if task == "topic":
         texts = [r["text"] for r in rows]
-        transcript = [r["document_id"] is not None for r in rows]  # annotated transcript rows pick the cuts
         return TopicModel.fit(texts, [r["language"] for r in rows], encode_unique(embedder, texts),
-                              [r["labels"] for r in rows], taxonomy, embedder, config,
-                              tune=transcript if any(transcript) else None)
+                              [r["labels"] for r in rows], taxonomy, embedder, config, tune=tune)
     xa, xb = [r[a] for r in rows], [r[b] for r in rows]
     va, vb = encode_unique(embedder, xa), encode_unique(embedder, xb)
     if task == "stance":
-        return StanceModel.fit(xa, xb, va, vb, [r["label"] for r in rows], config, context_vectors(embedder, rows))
-    return AgreementModel.fit(xa, xb, va, vb, [r["label"] for r in rows], config)
+        return StanceModel.fit(xa, xb, va, vb, [r["label"] for r in rows], config, context_vectors(embedder, rows),
+                               tune=tune)
+    return AgreementModel.fit(xa, xb, va, vb, [r["label"] for r in rows], config, tune=tune)
 
 
 def context_vectors(embedder, rows: list[dict]) -> np.ndarray:
