@@ -181,3 +181,31 @@ def test_arabic_stance_uses_the_topics_own_cues_where_the_model_cannot_read_it(e
     assert stances["rigged", "elections"].label == "against"
     assert stances["innovation", "regulation"].label == "against"
     assert all(s.method == "cue-lexicon" for s in stances.values())
+
+
+def test_a_reply_is_labelled_toward_the_participant_it_engages(labeller, embedder):
+    turns = [("Moderator", "Let's turn to the border. Senator, what would you do about crossings?"),
+             ("Senator Ruiz", "The border is more secure than it has been in a decade; crossings are down by half."),
+             ("Moderator", "Governor, your response?"),
+             ("Governor Hale", "That is simply false. Crossings hit a record last year, and the senator knows it."),
+             ("Moderator", "Thank you both. We'll move on to the economy.")]
+    segs = [Segment(f"s{i}", "debate", i, i, speaker, text, 0, len(text), language="en")
+            for i, (speaker, text) in enumerate(turns)]
+    labels = labeller.replies(segs, embedder.encode([s.text for s in segs]), lambda speaker: speaker != "Moderator")
+    by_reply = {a.segment_id: (a.target_segment_id, a.label) for a in labels}
+    assert by_reply["s3"] == ("s1", "disagree")  # the governor rebuts the senator, not the moderator's prompt
+    assert by_reply["s1"][0] == "s0"  # the senator answers the moderator's question: no other participant yet
+    assert set(by_reply) == {"s1", "s2", "s3", "s4"}
+
+
+def test_calibration_maps_confidence_to_how_often_labels_are_right():
+    import numpy as np
+
+    from etl.labels.calibration import Platt, expected_calibration_error
+
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0.34, 1.0, 4000)
+    right = rng.uniform(size=4000) < raw ** 3  # overconfident raw scores
+    platt = Platt.fit(raw, right)
+    assert expected_calibration_error(platt(raw), right) < 0.03 < expected_calibration_error(raw, right)
+    assert np.all(np.diff(platt(np.linspace(0.34, 1, 50))) > 0)  # the order of confidences is kept
