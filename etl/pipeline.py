@@ -4,31 +4,25 @@ Unchanged documents are skipped, changed ones replace their old rows, and segmen
 text did not change keep their stored vectors. The whole run works on a private copy of
 the warehouse that is swapped in at the end (warehouse.store.write_session), so a run
 killed at any moment leaves the previous state intact and readers are never blocked.
+
+The driver plans the work (etl/plan.py: read, hash, skip, resolve speakers), an engine
+computes each new document (etl/compute.py, run by etl/engines/: in this process, or on
+a Ray cluster), and this process alone writes the results (`load_results`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from etl import load
-from etl.attribution import attribute, reported_agreements
-from etl.embed import Embedder, get_embedder
-from etl.model import NEWS, Document, Reject, Segment
-from etl.read import iter_files, read_file
-from etl.segment import segment_document
-from etl.speakers import SpeakerResolver, speaker_id
-from etl.taxonomy import Taxonomy, load_taxonomy
+from etl.compute import Result
+from etl.engines import EngineOptions, open_engine
+from etl.model import Reject
+from etl.plan import Planner
 from warehouse.store import etl_lock, write_session
-
-if TYPE_CHECKING:
-    from etl.labels import Labeller
 
 log = logging.getLogger("stance.etl")
 
@@ -66,6 +60,7 @@ class RunSummary:
     embedded: int = 0
     rejects: list[Reject] = field(default_factory=list)
     error: str | None = None
+    engine: str = ""  # the Ray engine's report: workers, restarts
 
     @property
     def rejected(self) -> int:
@@ -78,188 +73,51 @@ class RunSummary:
     def line(self) -> str:
         return (f"run {self.run_id}: {self.status}: {self.added} added, {self.replaced} replaced, "
                 f"{self.skipped} unchanged, {self.rejected} rejected; {self.segments} segments, "
-                f"{self.embedded} embedded")
+                f"{self.embedded} embedded" + (f"; {self.engine}" if self.engine else ""))
 
 
-@dataclass
-class Stages:
-    """What a run needs besides the warehouse: loaded once, reused for every document."""
-
-    embedder: Embedder
-    taxonomy: Taxonomy
-    resolver: SpeakerResolver
-    _labeller: Future
-
-    @property
-    def labeller(self) -> Labeller:
-        return self._labeller.result()
-
-    @classmethod
-    def load(cls, settings: Settings, known_speakers: Iterable[str] = ()) -> Stages:
-        embedder = get_embedder(settings.model, settings.embed_backend)
-        taxonomy = load_taxonomy(settings.taxonomy)
-        # The label models (and scikit-learn, ~1 s to import) load in a thread while the
-        # first document is read and embedded; labels are only needed after that.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-labeller")
-        labeller = pool.submit(_load_labeller, taxonomy, embedder, settings.label_models)
-        pool.shutdown(wait=False)  # its thread ends when the load does
-        return cls(embedder, taxonomy, SpeakerResolver(settings.aliases, known=known_speakers), labeller)
-
-
-def _load_labeller(taxonomy, embedder, label_models) -> Labeller:
-    from etl.labels import Labeller
-
-    return Labeller(taxonomy, embedder, label_models)
-
-
-class LazyStages:
-    """Stages loaded at the first document that needs them: a run with nothing new to load
-    never pays for the model and label models."""
-
-    def __init__(self, con, settings: Settings):
-        self.con, self.settings, self._stages = con, settings, None
-
-    def __call__(self) -> Stages:
-        if self._stages is None:
-            self._stages = Stages.load(self.settings, load.known_speakers(self.con))
-            load.ensure_embeddings(self.con, self._stages.embedder.name, self._stages.embedder.dim)
-        return self._stages
-
-
-def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None) -> RunSummary:
-    """Load `inputs` into the warehouse at `db`. Raises AlreadyRunning if another run holds it."""
+def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None,
+            engine: EngineOptions | None = None) -> RunSummary:
+    """Load `inputs` into the warehouse at `db`. Raises AlreadyRunning if another run holds it,
+    EngineUnavailable if the engine cannot run here."""
     settings = settings or Settings()
     summary = RunSummary(inputs=[str(i) for i in inputs])
+    runner = open_engine(engine, settings)
     with etl_lock(db):
         try:
-            with write_session(db, memory_limit=etl_memory_limit(db)) as con:
+            with write_session(db, memory_limit=etl_memory_limit(db)) as con, runner:
                 summary.run_id = _start_run(con, summary)
-                _load_inputs(con, LazyStages(con, settings), summary)
+                load_results(con, runner.results(Planner(con, summary, settings)), summary)
                 summary.status = "ok_with_rejects" if summary.rejects else "ok"
+                summary.engine = runner.report()
                 _finish_run(con, summary)
         except Exception as exc:
-            summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
+            summary.status, summary.error = "failed", _one_line(exc)
             log.error("run failed: %s", summary.error)
             _record_failure(db, summary)
     log.info(summary.line())
     return summary
 
 
-def _load_inputs(con, stages: LazyStages, summary: RunSummary) -> None:
-    stored = load.document_hashes(con)
-    seen: dict[str, tuple[str, str]] = {}  # document_id -> (hash, file) within this run
-    for item in iter_files(summary.inputs):
-        for record in [item] if isinstance(item, Reject) else read_file(item):
-            if isinstance(record, Reject):
-                log.warning("rejected %s", record)
-                summary.rejects.append(record)
-                continue
-            _load_document(con, stages, summary, record, stored, seen)
+def load_results(con, results: Iterable[Result], summary: RunSummary) -> None:
+    """The single writer: each document's rows in one transaction, in input order."""
+    for result in results:
+        if not summary.added + summary.replaced:  # a different model or dimension starts afresh
+            load.ensure_embeddings(con, result.model, result.dim)
+        load.replace_document(con, result.doc, summary.run_id, result.speakers, result.turn_speaker_ids,
+                              result.segments, result.vectors, result.model, result.labels)
+        summary.segments += len(result.segments)
+        summary.embedded += result.embedded
+        if result.replaces:
+            summary.replaced += 1
+        else:
+            summary.added += 1
+        log.info("loaded %s (%s, %d segments)", result.doc.document_id, result.doc.kind, len(result.segments))
 
 
-def _load_document(con, stages: LazyStages, summary, doc: Document, stored: dict, seen: dict) -> None:
-    digest = doc.content_hash
-    if doc.document_id in seen:
-        first_hash, first_file = seen[doc.document_id]
-        if first_hash != digest:
-            summary.rejects.append(Reject(doc.source_file, doc.turns[0].line if doc.turns else None,
-                                          f"source_id {doc.document_id!r} already read from {first_file} "
-                                          "with different content"))
-        return
-    seen[doc.document_id] = (digest, doc.source_file)
-    if stored.get(doc.document_id) == digest:
-        summary.skipped += 1
-        return
-    n_segments, n_embedded = process_document(con, stages(), doc, summary.run_id)
-    summary.segments += n_segments
-    summary.embedded += n_embedded
-    if doc.document_id in stored:
-        summary.replaced += 1
-    else:
-        summary.added += 1
-    log.info("loaded %s (%s, %d segments)", doc.document_id, doc.kind, n_segments)
-
-
-def process_document(con, stages: Stages, doc: Document, run_id: int) -> tuple[int, int]:
-    """Segment, embed, label and load one document; returns (segments, newly embedded)."""
-    context = stages.resolver.document_context([doc.title or "", *(t.text for t in doc.turns)], doc.published)
-    turn_speakers = [stages.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
-    stages.resolver.learn(n for n in turn_speakers if n)
-    segments = segment_document(doc, turn_speakers)
-    reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
-    vectors, n_new = _vectors(con, stages.embedder, segments)
-    names = {s.speaker for s in segments} | set(turn_speakers) | {n for r in reported for n in (r.speaker, r.target_speaker)}
-    speakers = {n: (speaker_id(n), stages.resolver.role(n)) for n in names if n}
-    labels = _labels(stages, segments, vectors, reported, speakers)
-    for seg in segments:  # the warehouse stores speaker ids
-        seg.speaker = speakers[seg.speaker][0] if seg.speaker else None
-    load.replace_document(
-        con, doc, run_id, {sid: (name, role) for name, (sid, role) in speakers.items()},
-        [speakers[n][0] if n else None for n in turn_speakers], segments, vectors,
-        stages.embedder.name, labels,
-    )
-    return len(segments), n_new
-
-
-def _attribute_news(doc: Document, segments: list[Segment], resolver: SpeakerResolver) -> list:
-    text = doc.turns[0].text
-    spans = [(s.char_start, s.char_end) for s in segments]
-    language = doc.language or (segments[0].language if segments else None)
-    attributions = attribute(text, spans, language, resolver)
-    for seg, attr in zip(segments, attributions):
-        seg.speaker, seg.attribution = (attr.speaker, attr) if attr else (None, None)
-    return reported_agreements(text, spans, attributions, language, resolver)
-
-
-def _vectors(con, embedder: Embedder, segments: list[Segment]) -> tuple[np.ndarray, int]:
-    stored = load.stored_vectors(con, [s.segment_id for s in segments])
-    missing = [i for i, s in enumerate(segments) if s.segment_id not in stored]
-    vectors = np.zeros((len(segments), embedder.dim), dtype=np.float32)
-    for i, s in enumerate(segments):
-        if s.segment_id in stored:
-            vectors[i] = stored[s.segment_id]
-    if missing:
-        vectors[missing] = embedder.encode([segments[i].text for i in missing])
-    return vectors, len(missing)
-
-
-def _labels(stages: Stages, segments, vectors, reported, speakers) -> dict[str, list]:
-    topics = stages.labeller.topics(segments, vectors)
-    stances = stages.labeller.stances(segments, vectors, topics)
-    return {
-        "topic_labels": topics,
-        "stance_labels": stances,
-        "agreement_labels": _reply_agreements(stages, segments, vectors, speakers)
-        + _reported_rows(segments, reported, speakers),
-    }
-
-
-def _reply_agreements(stages: Stages, segments: list[Segment], vectors, speakers) -> list[dict]:
-    """One agreement label per replying turn: its first segment toward the segment it answers."""
-    index = {s.segment_id: i for i, s in enumerate(segments)}
-    firsts = [i for i, s in enumerate(segments)
-              if s.reply_to and (i == 0 or segments[i - 1].turn_index != s.turn_index)]
-    if not firsts:
-        return []
-    targets = [index[segments[i].reply_to] for i in firsts]
-    labels = stages.labeller.agreements([segments[i] for i in firsts], [segments[j] for j in targets],
-                                        vectors[firsts], vectors[targets])
-    return [
-        {"segment_id": a.segment_id, "kind": "reply", "target_segment_id": a.target_segment_id,
-         "speaker_id": speakers[segments[i].speaker][0], "target_speaker_id": speakers[segments[j].speaker][0],
-         "label": a.label, "score": a.score, "model": a.model, "method": a.method, "evidence": None}
-        for a, i, j in zip(labels, firsts, targets)
-    ]
-
-
-def _reported_rows(segments: list[Segment], reported, speakers) -> list[dict]:
-    return [
-        {"segment_id": segments[r.span_index].segment_id, "kind": "reported", "target_segment_id": None,
-         "speaker_id": speakers[r.speaker][0], "target_speaker_id": speakers[r.target_speaker][0],
-         "label": r.label, "score": r.score, "model": "attribution-rules", "method": "reported-speech",
-         "evidence": r.evidence}
-        for r in reported
-    ]
+def _one_line(exc: Exception) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def _start_run(con, summary: RunSummary) -> int:
