@@ -43,11 +43,11 @@ class Embedder:
 
     backend = "sentence-transformers"
 
-    def __init__(self, name_or_path: str | None = None, batch_size: int = 64):
+    def __init__(self, name_or_path: str | None = None, batch_size: int = 64, device: str = "cpu"):
         self.name = name_or_path or DEFAULT_MODEL
         self.path = resolve_model_path(self.name)
         self.batch_size = batch_size
-        self._model = _load_sentence_transformer(self.path)
+        self._model = _load_sentence_transformer(self.path, device)
         self.dim = int(self._model.get_embedding_dimension())
 
     @property
@@ -159,7 +159,7 @@ def _is_mean_pooled(model_dir: Path) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _load_sentence_transformer(path: str):
+def _load_sentence_transformer(path: str, device: str = "cpu"):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -168,7 +168,7 @@ def _load_sentence_transformer(path: str):
 
     hf_logging.disable_progress_bar()
 
-    return SentenceTransformer(path, device="cpu")
+    return SentenceTransformer(path, device=device)
 
 
 def default_backend() -> str:
@@ -179,8 +179,12 @@ def default_backend() -> str:
 
 
 @lru_cache(maxsize=8)
-def get_embedder(name_or_path: str | None = None, backend: str | None = None, threads: int | None = None) -> Embedder:
-    """One embedder per model and backend per process (loading costs seconds)."""
+def get_embedder(name_or_path: str | None = None, backend: str | None = None, threads: int | None = None,
+                 device: str | None = None) -> Embedder:
+    """One embedder per model and backend per process (loading costs seconds). A `device`
+    other than the CPU ("cuda", "cuda:1") runs the model through sentence-transformers there."""
+    if device and device != "cpu":
+        return Embedder(name_or_path, device=device)
     backend = backend or default_backend()
     path = Path(resolve_model_path(name_or_path))
     if backend == "onnx" and path.is_dir() and _is_mean_pooled(path) and (path / "tokenizer.json").exists():
