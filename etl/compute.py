@@ -16,6 +16,7 @@ import numpy as np
 
 from etl.attribution import attribute, reported_agreements
 from etl.embed import Embedder, get_embedder
+from etl.load import DocumentRows
 from etl.model import NEWS, Document, Segment
 from etl.segment import segment_document
 from etl.speakers import SpeakerResolver, speaker_id
@@ -40,18 +41,13 @@ class Task:
 
 @dataclass
 class Result:
-    """Everything `etl.load.replace_document` writes for one document."""
+    """One document's rows for the writer, and what the run reports about them."""
 
     seq: int
-    doc: Document
     replaces: bool
-    speakers: dict[str, tuple[str, str | None]]  # speaker_id -> (name, role)
-    turn_speaker_ids: list[str | None]
-    segments: list[Segment]  # speaker = speaker_id
-    vectors: np.ndarray
+    rows: DocumentRows
     model: str
     dim: int
-    labels: dict[str, list]
     embedded: int  # vectors computed (the others were reused)
 
 
@@ -97,13 +93,9 @@ def compute_document(models: Models, resolver: SpeakerResolver, task: Task) -> R
     labels = _labels(models, segments, vectors, reported, speakers)
     for seg in segments:  # the warehouse stores speaker ids
         seg.speaker = speakers[seg.speaker][0] if seg.speaker else None
-    return Result(
-        seq=task.seq, doc=doc, replaces=task.replaces,
-        speakers={sid: (name, role) for name, (sid, role) in speakers.items()},
-        turn_speaker_ids=[speakers[n][0] if n else None for n in turn_speakers],
-        segments=segments, vectors=vectors, model=models.embedder.name, dim=models.embedder.dim,
-        labels=labels, embedded=n_new,
-    )
+    rows = DocumentRows(doc, {sid: (name, role) for name, (sid, role) in speakers.items()},
+                        [speakers[n][0] if n else None for n in turn_speakers], segments, vectors, labels)
+    return Result(task.seq, task.replaces, rows, models.embedder.name, models.embedder.dim, n_new)
 
 
 def _attribute_news(doc: Document, segments: list[Segment], resolver: SpeakerResolver) -> list:

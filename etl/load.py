@@ -1,8 +1,9 @@
-"""Stage 5, load: ETL results into the warehouse, one document at a time, all of it or nothing."""
+"""Stage 5, load: ETL results into the warehouse, a batch of documents per transaction, each
+document all of it or nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import duckdb
 import numpy as np
@@ -49,24 +50,50 @@ def stored_vectors(con: duckdb.DuckDBPyConnection, segment_ids: list[str]) -> di
     return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows}
 
 
+LABEL_TABLES = ("topic_labels", "stance_labels", "agreement_labels")
+
+
+@dataclass
+class DocumentRows:
+    """One document's rows, as the ETL computed them (etl.compute)."""
+
+    doc: Document
+    speakers: dict[str, tuple[str, str | None]]  # speaker_id -> (name, role)
+    turn_speakers: list[str | None]  # speaker_id per turn
+    segments: list[Segment]  # .speaker holds the speaker_id
+    vectors: np.ndarray
+    labels: dict[str, list]  # table -> rows (label dataclasses or dicts)
+
+
 def replace_document(con, doc: Document, run_id: int, speakers: dict[str, tuple[str, str | None]],
                      turn_speakers: list[str | None], segments: list[Segment], vectors: np.ndarray,
                      model: str, labels: dict[str, list]) -> None:
     """Swap a document's rows for new ones in one transaction."""
+    replace_documents(con, run_id, [DocumentRows(doc, speakers, turn_speakers, segments, vectors, labels)], model)
+
+
+def replace_documents(con, run_id: int, batch: list[DocumentRows], model: str) -> None:
+    """Swap several documents' rows for new ones in one transaction, with one statement per
+    table whatever the number of documents: a document costs the writer no statements of its own."""
+    if not batch:
+        return
+    segments = [s for d in batch for s in d.segments]
     con.execute("BEGIN")
     try:
-        delete_document(con, doc.document_id, keep_vectors_for=[s.segment_id for s in segments])
-        _insert_document(con, doc, run_id)
-        _upsert_speakers(con, speakers)
+        delete_documents(con, [d.doc.document_id for d in batch], keep_vectors_for=[s.segment_id for s in segments])
+        now = dt.datetime.now()
+        insert_rows(con, "documents", [_document_row(d.doc, run_id, now) for d in batch])
+        _upsert_speakers(con, _merged_speakers(batch))
         insert_rows(con, "turns", [
-            {"document_id": doc.document_id, "turn_index": t.turn_index, "speaker_label": t.speaker,
+            {"document_id": d.doc.document_id, "turn_index": t.turn_index, "speaker_label": t.speaker,
              "speaker_id": sid, "text": t.text, "start_s": t.start_s, "end_s": t.end_s}
-            for t, sid in zip(doc.turns, turn_speakers)
+            for d in batch for t, sid in zip(d.doc.turns, d.turn_speakers)
         ])
         insert_rows(con, "segments", [_segment_row(s) for s in segments])
-        _insert_vectors(con, segments, vectors, model)
-        for table, rows in labels.items():
-            insert_rows(con, table, [asdict(r) if not isinstance(r, dict) else r for r in rows])
+        _insert_vectors(con, segments, np.concatenate([d.vectors for d in batch]), model)
+        for table in LABEL_TABLES:
+            insert_rows(con, table, [asdict(r) if not isinstance(r, dict) else r
+                                     for d in batch for r in d.labels.get(table, ())])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -74,36 +101,57 @@ def replace_document(con, doc: Document, run_id: int, speakers: dict[str, tuple[
 
 
 def delete_document(con, document_id: str, keep_vectors_for: list[str] = ()) -> None:
-    seg_ids = "SELECT segment_id FROM segments WHERE document_id = ?"
-    for table in ("topic_labels", "stance_labels", "agreement_labels"):
-        con.execute(f"DELETE FROM {table} WHERE segment_id IN ({seg_ids})", [document_id])
+    delete_documents(con, [document_id], keep_vectors_for)
+
+
+def delete_documents(con, document_ids: list[str], keep_vectors_for: list[str] = ()) -> None:
+    """Remove these documents and everything hanging off them, except the listed segments' vectors."""
+    con.register("gone_ids", pa.table({"document_id": pa.array(document_ids, pa.string())}))
     con.register("kept_ids", pa.table({"segment_id": pa.array(list(keep_vectors_for), pa.string())}))
     try:
+        if not con.execute("SELECT count(*) FROM documents JOIN gone_ids USING (document_id)").fetchone()[0]:
+            return  # all new: nothing to delete
+        seg_ids = "SELECT segment_id FROM segments JOIN gone_ids USING (document_id)"
+        for table in LABEL_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE segment_id IN ({seg_ids})")
         con.execute(f"""DELETE FROM embeddings WHERE segment_id IN ({seg_ids})
-                        AND segment_id NOT IN (SELECT segment_id FROM kept_ids)""", [document_id])
+                        AND segment_id NOT IN (SELECT segment_id FROM kept_ids)""")
+        for table in ("segments", "turns", "documents"):
+            con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM gone_ids)")
     finally:
+        con.unregister("gone_ids")
         con.unregister("kept_ids")
-    for table in ("segments", "turns", "documents"):
-        con.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
 
 
-def _insert_document(con, doc: Document, run_id: int) -> None:
-    con.execute(
-        """INSERT INTO documents (document_id, kind, title, outlet, url, published, language,
-                                  source_file, format, content_hash, loaded_at, run_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [doc.document_id, doc.kind, doc.title, doc.outlet, doc.url, doc.published, doc.language,
-         doc.source_file, doc.format, doc.content_hash, dt.datetime.now(), run_id],
-    )
+def _document_row(doc: Document, run_id: int, loaded_at: dt.datetime) -> dict:
+    return {"document_id": doc.document_id, "kind": doc.kind, "title": doc.title, "outlet": doc.outlet,
+            "url": doc.url, "published": doc.published, "language": doc.language, "source_file": doc.source_file,
+            "format": doc.format, "content_hash": doc.content_hash, "loaded_at": loaded_at, "run_id": run_id}
+
+
+def _merged_speakers(batch: list[DocumentRows]) -> dict[str, tuple[str, str | None]]:
+    """One row per speaker, as loading the documents one by one would leave it: the first
+    name, the last role given."""
+    merged: dict[str, tuple[str, str | None]] = {}
+    for d in batch:
+        for sid, (name, role) in d.speakers.items():
+            first_name, last_role = merged.get(sid, (name, None))
+            merged[sid] = (first_name, role or last_role)
+    return merged
 
 
 def _upsert_speakers(con, speakers: dict[str, tuple[str, str | None]]) -> None:
-    for sid, (name, role) in speakers.items():
-        con.execute(
-            """INSERT INTO speakers VALUES (?, ?, ?)
-               ON CONFLICT (speaker_id) DO UPDATE SET role = coalesce(excluded.role, speakers.role)""",
-            [sid, name, role],
-        )
+    if not speakers:
+        return
+    con.register("new_speakers", pa.table({
+        "speaker_id": pa.array(list(speakers), pa.string()),
+        "name": pa.array([name for name, _ in speakers.values()], pa.string()),
+        "role": pa.array([role for _, role in speakers.values()], pa.string())}))
+    try:
+        con.execute("""INSERT INTO speakers SELECT speaker_id, name, role FROM new_speakers
+                       ON CONFLICT (speaker_id) DO UPDATE SET role = coalesce(excluded.role, speakers.role)""")
+    finally:
+        con.unregister("new_speakers")
 
 
 def _segment_row(s: Segment) -> dict:

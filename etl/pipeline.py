@@ -27,6 +27,9 @@ from warehouse.store import etl_lock, write_session
 log = logging.getLogger("stance.etl")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_RUNNING = 0, 1, 2, 3, 75
+# The writer loads this many segments (or documents) per transaction: one statement per table
+# for the lot, so many small documents cost it little more than a few large ones (docs/scaling.md).
+WRITE_SEGMENTS, WRITE_DOCUMENTS = 2000, 500
 
 
 def etl_memory_limit(db: str | Path) -> str:
@@ -100,19 +103,29 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None,
 
 
 def load_results(con, results: Iterable[Result], summary: RunSummary) -> None:
-    """The single writer: each document's rows in one transaction, in input order."""
+    """The single writer: results in input order, a batch of documents per transaction."""
+    batch: list[Result] = []
     for result in results:
-        if not summary.added + summary.replaced:  # a different model or dimension starts afresh
+        if not (batch or summary.added or summary.replaced):  # a different model or dimension starts afresh
             load.ensure_embeddings(con, result.model, result.dim)
-        load.replace_document(con, result.doc, summary.run_id, result.speakers, result.turn_speaker_ids,
-                              result.segments, result.vectors, result.model, result.labels)
-        summary.segments += len(result.segments)
+        batch.append(result)
+        if len(batch) >= WRITE_DOCUMENTS or sum(len(r.rows.segments) for r in batch) >= WRITE_SEGMENTS:
+            _write(con, batch, summary)
+            batch = []
+    _write(con, batch, summary)
+
+
+def _write(con, batch: list[Result], summary: RunSummary) -> None:
+    if not batch:
+        return
+    load.replace_documents(con, summary.run_id, [r.rows for r in batch], batch[0].model)
+    for result in batch:
+        doc, n = result.rows.doc, len(result.rows.segments)
+        summary.segments += n
         summary.embedded += result.embedded
-        if result.replaces:
-            summary.replaced += 1
-        else:
-            summary.added += 1
-        log.info("loaded %s (%s, %d segments)", result.doc.document_id, result.doc.kind, len(result.segments))
+        summary.replaced += result.replaces
+        summary.added += not result.replaces
+        log.info("loaded %s (%s, %d segments)", doc.document_id, doc.kind, n)
 
 
 def _one_line(exc: Exception) -> str:
