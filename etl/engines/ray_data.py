@@ -63,17 +63,19 @@ class RayEngine:
     def report(self) -> str:
         if not self.workers:
             return "ray: no work, not started"
-        return f"ray: {self.workers} workers, {self.restarts} restarted"
+        return f"ray: {self.workers} worker{'s' * (self.workers != 1)}, {self.restarts} restarted"
 
     def results(self, planner) -> Iterator[Result]:
         blocks = self._put_blocks(planner.tasks())
         if not blocks:
             return
-        dataset = self._pipeline(blocks, planner.speakers)
+        dataset, done = self._pipeline(blocks, planner.speakers), 0
         try:
             for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
                 for actor, pid in set(zip(batch.column("actor").to_pylist(), batch.column("pid").to_pylist())):
                     self.pids.setdefault(actor, set()).add(pid)
+                done += batch.num_rows
+                log.info("ray: %d of %d documents computed", done, planner.planned)
                 for i in range(batch.num_rows):
                     yield pickle.loads(batch.column("result")[i].as_py())
         except Exception as exc:  # Ray wraps the worker's error in pages of traceback
