@@ -16,8 +16,7 @@ import numpy as np
 
 from etl.attribution import attribute, reported_agreements
 from etl.embed import Embedder, get_embedder
-from etl.load import DocumentRows
-from etl.model import NEWS, Document, Segment
+from etl.model import NEWS, Document, DocumentRows, Segment
 from etl.segment import segment_document
 from etl.speakers import SpeakerResolver, speaker_id
 from etl.taxonomy import Taxonomy, load_taxonomy

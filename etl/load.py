@@ -3,13 +3,13 @@ document all of it or nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from etl.model import Document, Reject, Segment
+from etl.model import Document, DocumentRows, Reject, Segment
 
 
 def document_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -51,18 +51,6 @@ def stored_vectors(con: duckdb.DuckDBPyConnection, segment_ids: list[str]) -> di
 
 
 LABEL_TABLES = ("topic_labels", "stance_labels", "agreement_labels")
-
-
-@dataclass
-class DocumentRows:
-    """One document's rows, as the ETL computed them (etl.compute)."""
-
-    doc: Document
-    speakers: dict[str, tuple[str, str | None]]  # speaker_id -> (name, role)
-    turn_speakers: list[str | None]  # speaker_id per turn
-    segments: list[Segment]  # .speaker holds the speaker_id
-    vectors: np.ndarray
-    labels: dict[str, list]  # table -> rows (label dataclasses or dicts)
 
 
 def replace_document(con, doc: Document, run_id: int, speakers: dict[str, tuple[str, str | None]],

@@ -2,68 +2,22 @@
 
 Runs in the ETL's own process for both engines and yields one `Task` per new or changed
 document, lazily and in input order. Nothing here loads a model, so a re-run on unchanged
-input costs a read and hash of the files and never starts an engine's work.
-
-Speaker resolution is the one part of the ETL whose answers depend on document order: the
-resolver learns each transcript's speakers, and later documents link surnames and news
-quotes to them. So it happens here, in order, for both engines; each task records how many
-run names were known when it was read, and a worker replays exactly that state
-(`ResolverReplay`), so a document gets the same answers on any engine and any worker.
+input costs a read and hash of the files and never starts an engine's work. Speakers are
+resolved here, in input order, because later documents depend on the names learned from
+earlier ones (etl/run_speakers.py).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 from etl import load
 from etl.compute import Task
 from etl.model import Document, Reject
 from etl.read import iter_files, read_file
-from etl.speakers import SpeakerResolver
+from etl.run_speakers import RunSpeakers
 
 log = logging.getLogger("stance.etl")
-
-
-class RunSpeakers:
-    """The run's speaker resolver, on the driver. `learned` lists, in order, the names it
-    learned during the run: with `aliases` and `known` it rebuilds any earlier state."""
-
-    def __init__(self, aliases: str | Path | None, known: list[str]):
-        self.aliases, self.known = aliases, known
-        self.resolver = SpeakerResolver(aliases, known=known)
-        self.learned: list[str] = []
-        self._learned_set: set[str] = set()
-
-    def resolve_turns(self, doc: Document) -> list[str | None]:
-        """Each turn's canonical speaker (None for stage directions); learns the new names."""
-        context = self.resolver.document_context([doc.title or "", *(t.text for t in doc.turns)], doc.published)
-        speakers = [self.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
-        new = [n for n in dict.fromkeys(speakers) if n and n not in self._learned_set]
-        self.learned += new
-        self._learned_set.update(new)
-        self.resolver.learn(new)
-        return speakers
-
-
-class ResolverReplay:
-    """A worker's copy of the driver's resolver, moved to the state it had at any task.
-
-    Learning is a fold over the names in order, so the base resolver plus `learned[:k]`
-    is exactly the driver's after its k-th name. Tasks arrive nearly in order: moving
-    forward learns the difference, moving back (rare) rebuilds."""
-
-    def __init__(self, aliases: str | Path | None, known: list[str], learned: list[str]):
-        self.aliases, self.known, self.learned = aliases, known, learned
-        self.resolver, self.k = SpeakerResolver(aliases, known=known), 0
-
-    def at(self, k: int) -> SpeakerResolver:
-        if k < self.k:
-            self.resolver, self.k = SpeakerResolver(self.aliases, known=self.known), 0
-        if k > self.k:
-            self.resolver.learn(self.learned[self.k:k])
-            self.k = k
-        return self.resolver
 
 
 class Planner:

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from etl.compute import Models, Result, Task, compute_document
 from etl.embed import default_backend
-from etl.plan import ResolverReplay
+from etl.run_speakers import ResolverReplay
 
 log = logging.getLogger("stance.etl")
 
@@ -139,7 +139,7 @@ class RayEngine:
                 "threads": max(1, int(self.options.cpus_per_worker)),
                 "version": _stance_version(),
             },
-            batch_size=None,  # one block = one batch of B documents
+            batch_size=self.options.batch_size,  # = a block: B documents (Ray Data needs it given for GPUs)
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=self.workers),
             num_cpus=self.options.cpus_per_worker,
