@@ -100,10 +100,12 @@ class RayEngine:
 
     def _ray(self):
         """Ray, joined or started at the first call."""
+        address = self.options.ray_address or os.environ.get("RAY_ADDRESS")
+        if not address:  # a local instance with Ray's default token auth, said outright: no warning
+            os.environ.setdefault("RAY_AUTH_MODE", "token")
         import ray
 
         if not ray.is_initialized():
-            address = self.options.ray_address or os.environ.get("RAY_ADDRESS")
             local = {} if address else {"num_cpus": self._local_cpus()}
             log.info("ray: %s", f"joining the cluster at {address}" if address else "starting a local Ray instance")
             ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, **local)
@@ -120,7 +122,7 @@ class RayEngine:
 
         gpus = self._gpus_per_worker(ray)
         self.workers = min(self._pool_size(ray, gpus), len(blocks))
-        log.info("ray: %d workers (%.3g CPUs, %.3g GPUs each), %d batches", self.workers,
+        log.info("ray: %d worker(s) of %g CPU and %g GPU each, %d batches", self.workers,
                  self.options.cpus_per_worker, gpus, len(blocks))
         source = ray.data.from_arrow_refs(blocks)
         _configure(source.context)
@@ -201,10 +203,10 @@ def _configure(context) -> None:
     context.execution_options.preserve_order = True  # the writer loads in input order
     context.enable_progress_bars = sys.stderr.isatty()
     context.print_on_execution_start = False
-    logger = logging.getLogger("ray.data")
-    logger.setLevel(logging.WARNING)
-    if _no_progress_note not in logger.filters:
-        logger.addFilter(_no_progress_note)
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    notes = logging.getLogger("ray.data._internal.progress")  # says once that the bars are off
+    if _no_progress_note not in notes.filters:
+        notes.addFilter(_no_progress_note)
 
 
 def _no_progress_note(record: logging.LogRecord) -> bool:
