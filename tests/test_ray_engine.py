@@ -176,6 +176,29 @@ def test_a_worker_killed_mid_run_is_restarted_and_reported(ray_cluster, tmp_path
     assert rows(db, "SELECT segment_id FROM segments") == sorted((s,) for s in _segment_ids(demo))
 
 
+def test_a_worker_that_cannot_load_its_models_fails_the_run_on_one_line(inputs, ray_cluster, tmp_path):
+    """The workers load the label models; the driver names their error, with no traceback."""
+    (tmp_path / "models").mkdir()
+    db = tmp_path / "w.duckdb"
+    proc = stance("etl", "--engine", "ray", "--ray-address", ray_cluster, "--labels", tmp_path / "models",
+                  "--db", db, inputs[0])
+    assert proc.returncode == 1
+    assert (f"stance etl: failed: RayRunError: FileNotFoundError: {tmp_path / 'models'}: not a model directory "
+            "(no meta.json)\n") in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert rows(db, "SELECT status, added FROM etl_runs") == [("failed", 0)]
+
+
+def test_a_bad_taxonomy_fails_before_any_ray_work(inputs, tmp_path):
+    bad = tmp_path / "topics.yaml"
+    bad.write_text("topics:\n  economy:\n    description: Jobs and prices\n")
+    proc = stance("etl", "--engine", "ray", "--ray-address", "127.0.0.1:9", "--taxonomy", bad,
+                  "--db", tmp_path / "w.duckdb", inputs[0], timeout=120)
+    assert proc.returncode == 1
+    assert f"stance etl: failed: TaxonomyError: {bad}: topic 'economy': 'stance_target' must be a non-empty text" in proc.stderr
+    assert "ray: " not in proc.stderr  # never started nor joined
+
+
 def test_engine_ray_without_ray_installed_says_how_to_install(tmp_path):
     """A Python where `import ray` fails, as it does without the extra."""
     (tmp_path / "a.jsonl").write_text(json.dumps({"source_id": "a", "outlet": "O", "date": None, "url": None,

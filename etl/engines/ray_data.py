@@ -20,6 +20,7 @@ import importlib.metadata
 import logging
 import os
 import pickle
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -29,11 +30,16 @@ import pyarrow as pa
 from etl.compute import Models, Result, Task, compute_document
 from etl.embed import default_backend
 from etl.run_speakers import ResolverReplay
+from etl.taxonomy import load_taxonomy
 
 log = logging.getLogger("stance.etl")
 
 TASK_RETRIES = 3  # a batch whose worker dies is run again at most this often; the run fails after that
 PICKLE = 5
+
+
+class RayRunError(RuntimeError):
+    """The Ray pipeline failed; the message is the worker's error, on one line."""
 
 
 class RayEngine:
@@ -79,7 +85,7 @@ class RayEngine:
                 for i in range(batch.num_rows):
                     yield pickle.loads(batch.column("result")[i].as_py())
         except Exception as exc:  # Ray wraps the worker's error in pages of traceback
-            raise RuntimeError(f"Ray pipeline failed: {root_cause(exc)}") from exc
+            raise RayRunError(root_cause(exc)) from exc
 
     def _put_blocks(self, tasks: Iterator[Task]) -> list:
         """The tasks, B documents per block, into the object store (it spills to disk when full)."""
@@ -106,9 +112,11 @@ class RayEngine:
         import ray
 
         if not ray.is_initialized():
+            load_taxonomy(self.settings.taxonomy)  # a bad file: the local engine's one-line error, before any Ray work
             local = {} if address else {"num_cpus": self._local_cpus()}
             log.info("ray: %s", f"joining the cluster at {address}" if address else "starting a local Ray instance")
-            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, **local)
+            ray.init(address=address, include_dashboard=False, log_to_driver=_verbose(),
+                     logging_level=logging.WARNING if _verbose() else logging.ERROR, **local)
             self.started = True
         return ray
 
@@ -203,7 +211,8 @@ def _configure(context) -> None:
     context.execution_options.preserve_order = True  # the writer loads in input order
     context.enable_progress_bars = sys.stderr.isatty()
     context.print_on_execution_start = False
-    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # Ray Data logs a failing worker's traceback at length; the run's error line names the cause
+    logging.getLogger("ray.data").setLevel(logging.WARNING if _verbose() else logging.CRITICAL)
     notes = logging.getLogger("ray.data._internal.progress")  # says once that the bars are off
     if _no_progress_note not in notes.filters:
         notes.addFilter(_no_progress_note)
@@ -213,14 +222,24 @@ def _no_progress_note(record: logging.LogRecord) -> bool:
     return "Progress bars disabled" not in record.getMessage()
 
 
+def _verbose() -> bool:
+    """`stance -v`: Ray's own logs and the workers' output too."""
+    return logging.getLogger().isEnabledFor(logging.INFO)
+
+
+_ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$")
+_RAY_WRAPPERS = {"UserCodeException", "SystemException", "RayTaskError", "RaySystemError", "ActorDiedError"}
+
+
 def root_cause(exc: BaseException) -> str:
-    """The innermost error of a Ray failure, on one line."""
+    """A Ray failure's cause on one line: the first `SomeError: message` line that ends a
+    worker's traceback, which Ray carries as text inside its own exceptions."""
     seen = set()
-    while id(exc) not in seen:
+    while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        inner = getattr(exc, "cause", None) or exc.__cause__
-        if not isinstance(inner, BaseException):
-            break
-        exc = inner
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[-1] if lines else ''}".rstrip(": ")
+        causes = [m for m in (_ERROR_LINE.match(line.strip()) for line in str(exc).splitlines())
+                  if m and m.group(1) not in _RAY_WRAPPERS]
+        if causes:
+            return f"{causes[-1].group(1)}: {causes[-1].group(2)}"
+        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
+    return "a Ray worker failed (run with -v for Ray's log)"
