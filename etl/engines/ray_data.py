@@ -78,14 +78,20 @@ class RayEngine:
         dataset, done = self._pipeline(blocks, planner.speakers), 0
         try:
             for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
-                for actor, pid in set(zip(batch.column("actor").to_pylist(), batch.column("pid").to_pylist())):
-                    self.pids.setdefault(actor, set()).add(pid)
+                self._note_workers(batch)
                 done += batch.num_rows
                 log.info("ray: %d of %d documents computed", done, planner.planned)
                 for i in range(batch.num_rows):
                     yield pickle.loads(batch.column("result")[i].as_py())
         except Exception as exc:  # Ray wraps the worker's error in pages of traceback
             raise RayRunError(root_cause(exc)) from exc
+
+    def _note_workers(self, batch: pa.Table) -> None:
+        for actor, pid in set(zip(batch.column("actor").to_pylist(), batch.column("pid").to_pylist())):
+            pids = self.pids.setdefault(actor, set())
+            if pids and pid not in pids:
+                log.warning("ray: worker %s died and was restarted by Ray; its batch ran again", actor[:8])
+            pids.add(pid)
 
     def _put_blocks(self, tasks: Iterator[Task]) -> list:
         """The tasks, B documents per block, into the object store (it spills to disk when full)."""
@@ -132,6 +138,7 @@ class RayEngine:
         self.workers = min(self._pool_size(ray, gpus), len(blocks))
         log.info("ray: %d worker(s) of %g CPU and %g GPU each, %d batches", self.workers,
                  self.options.cpus_per_worker, gpus, len(blocks))
+        self._warn_if_short(ray.cluster_resources(), gpus)
         source = ray.data.from_arrow_refs(blocks)
         _configure(source.context)
         with warnings.catch_warnings():  # max_task_retries has no named map_batches parameter (yet)
@@ -156,6 +163,14 @@ class RayEngine:
             num_gpus=gpus,
             max_task_retries=TASK_RETRIES,  # Ray Data's default restarts dead workers without limit
         )
+
+    def _warn_if_short(self, resources: dict, gpus: float) -> None:
+        """A pool larger than the cluster runs short until nodes join (an autoscaler's, or none): say so."""
+        for kind, each in (("CPU", self.options.cpus_per_worker), ("GPU", gpus)):
+            need, have = self.workers * each, resources.get(kind, 0)
+            if need > have:
+                log.warning("ray: %d workers need %g %ss, the cluster has %g: fewer run until more nodes join",
+                            self.workers, need, kind, have)
 
     def _gpus_per_worker(self, ray) -> float:
         if self.options.gpus_per_worker is not None:
