@@ -52,7 +52,7 @@ class Context:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="stance.toml to read settings from.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every document loaded.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every document loaded (with --engine ray, Ray's own log too).")
 @click.version_option(package_name="stance")
 @click.pass_context
 def cli(ctx, config_path, verbose):
