@@ -121,6 +121,26 @@ def test_rerun_on_unchanged_input_never_starts_ray(local_and_ray, inputs):
     assert "ray: no work, not started" in proc.stdout
 
 
+def test_the_engine_comes_from_stance_toml(local_and_ray, inputs, tmp_path):
+    _, _, ray_db, _ = local_and_ray
+    (tmp_path / "stance.toml").write_text(f'db = "{ray_db}"\nengine = "ray"\n\n[ray]\naddress = "127.0.0.1:9"\n'
+                                          'workers = 4\nbatch_size = 2\n')
+    proc = stance("etl", *inputs, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "2 unchanged" in proc.stdout and "ray: no work, not started" in proc.stdout
+    local = stance("etl", "--engine", "local", *inputs, cwd=tmp_path, timeout=120)  # the command line wins
+    assert "2 unchanged" in local.stdout and "ray:" not in local.stdout
+
+
+def test_a_bad_ray_setting_is_a_one_line_error(tmp_path):
+    (tmp_path / "stance.toml").write_text('[ray]\nworkers = "many"\n')
+    proc = stance("etl", "x.jsonl", cwd=tmp_path, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Error: stance.toml: [ray] workers = 'many': expected a number"
+    usage = stance("etl", "--engine", "ray", "--workers", "0", "x.jsonl", cwd=tmp_path.parent, timeout=120)
+    assert usage.returncode == 2 and "workers = 0: expected a whole number of at least 1" in usage.stderr
+
+
 def test_changed_document_on_ray_reuses_stored_vectors(local_and_ray, inputs, ray_cluster, tmp_path):
     _, _, ray_db, _ = local_and_ray
     db = tmp_path / "w.duckdb"
