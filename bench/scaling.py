@@ -12,8 +12,8 @@ or C copies of them as new documents (for pools larger than the debates' six doc
   * `ray_startup_s`: Ray's fixed overhead, measured separately: `--engine ray` on that tiny
     input, less `--engine local` on it (start or join Ray, start the workers, load the models there);
   * `writer`: the single writer alone, loading results computed beforehand into a fresh
-    warehouse: the loads' time per segment, the whole write session's (open, loads,
-    checkpoint, swap), and warehouse bytes per segment.
+    warehouse: the loads' (staging's) time per segment, the whole staged session's (open,
+    stage, merge), and warehouse bytes per segment.
 
 With `--repeat`, each figure is the best of the repeats (the machine is shared; the fastest
 run is the one least disturbed). docs/scaling.md turns these into 10M / 100M projections.
@@ -68,7 +68,7 @@ _CPU_WRAPPER = (
 
 
 def timed_run(engine: str, inputs: Path, work: Path, tag: str) -> dict:
-    db, cpu_file = work / f"{engine}-{tag}.duckdb", work / f"{engine}-{tag}.cpu"
+    db, cpu_file = work / f"{engine}-{tag}.lake", work / f"{engine}-{tag}.cpu"
     cmd = stance_cmd("etl", "--db", str(db), *etl_args(engine), str(inputs))
     start = time.perf_counter()
     proc = subprocess.run([cmd[0], "-c", _CPU_WRAPPER, *cmd[2:]], cwd=ROOT, capture_output=True, text=True,
@@ -103,16 +103,16 @@ def measure_engines(engines: list[str], corpus: Path, tiny: Path, work: Path, re
 def writer_cost(corpus: Path, work: Path) -> dict:
     """Compute every result first, then time the single writer alone loading them."""
     from etl.engines.local import LocalEngine
-    from etl.pipeline import RunSummary, Settings, etl_memory_limit, load_results
+    from etl.pipeline import ETL_MEMORY_LIMIT, RunSummary, Settings, load_results
     from etl.plan import Planner
-    from warehouse.store import write_session
+    from warehouse.staging import staged_session
 
     settings = Settings()
-    with write_session(work / "compute.duckdb") as con:
+    with staged_session(work / "compute.lake") as con:  # plans only: nothing staged, nothing merged
         results = list(LocalEngine(settings).results(Planner(con, RunSummary([str(corpus)]), settings)))
-    db = work / "writer.duckdb"
+    db = work / "writer.lake"
     start = time.perf_counter()
-    with write_session(db, memory_limit=etl_memory_limit(db)) as con:  # open (migrate), loads, checkpoint, swap
+    with staged_session(db, memory_limit=ETL_MEMORY_LIMIT) as con:  # open (migrate), stage, merge
         summary = RunSummary([str(corpus)], run_id=1)
         loads_start = time.perf_counter()
         load_results(con, results, summary)

@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
 from conftest import jsonl, shared_file
+from warehouse.store import connect_read
 
 pytestmark = pytest.mark.ray
 
@@ -25,6 +25,7 @@ COMPARED = {  # every table the ETL writes, less the run's own bookkeeping
     "turns": "SELECT * FROM turns",
     "segments": "SELECT * FROM segments",
     "speakers": "SELECT * FROM speakers",
+    "speaker_roles": "SELECT * FROM speaker_roles",
     "topic_labels": "SELECT * FROM topic_labels",
     "stance_labels": "SELECT * FROM stance_labels",
     "agreement_labels": "SELECT * FROM agreement_labels",
@@ -32,6 +33,7 @@ COMPARED = {  # every table the ETL writes, less the run's own bookkeeping
     "agreements": "SELECT * FROM agreements",
     "rejects": "SELECT file, line, reason, excerpt FROM rejects",
     "etl_runs": "SELECT status, added, replaced, skipped, rejected, segments, embedded FROM etl_runs",
+    "segment_layout": "SELECT segment_id FROM segment_layout",
 }
 
 
@@ -41,7 +43,7 @@ def stance(*args, timeout=600, **kw) -> subprocess.CompletedProcess:
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_read(db)
     try:
         return sorted(con.execute(sql).fetchall(), key=repr)
     finally:
@@ -78,10 +80,10 @@ def inputs(tmp_path_factory) -> list[Path]:
 def local_and_ray(tmp_path_factory, inputs, ray_cluster):
     """The same inputs through `--engine local` and `--engine ray --workers 2` (one document per batch)."""
     folder = tmp_path_factory.mktemp("engines")
-    local = stance("etl", "--db", folder / "local.duckdb", *inputs)
+    local = stance("etl", "--db", folder / "local.lake", *inputs)
     distributed = stance("-v", "etl", "--engine", "ray", "--ray-address", ray_cluster, "--workers", 2,
-                         "--batch-size", 1, "--db", folder / "ray.duckdb", *inputs)
-    return folder / "local.duckdb", local, folder / "ray.duckdb", distributed
+                         "--batch-size", 1, "--db", folder / "ray.lake", *inputs)
+    return folder / "local.lake", local, folder / "ray.lake", distributed
 
 
 def test_ray_engine_gives_the_local_engines_warehouse(local_and_ray):
@@ -143,8 +145,8 @@ def test_a_bad_ray_setting_is_a_one_line_error(tmp_path):
 
 def test_changed_document_on_ray_reuses_stored_vectors(local_and_ray, inputs, ray_cluster, tmp_path):
     _, _, ray_db, _ = local_and_ray
-    db = tmp_path / "w.duckdb"
-    shutil.copy(ray_db, db)
+    db = tmp_path / "w.lake"
+    shutil.copytree(ray_db, db)
     article = json.loads(inputs[1].read_text(encoding="utf-8").splitlines()[0])  # its one good record
     article["text"] += "\n\nThe campaign did not answer a request for comment."
     changed = tmp_path / "news.jsonl"
@@ -158,8 +160,8 @@ def test_changed_document_on_ray_reuses_stored_vectors(local_and_ray, inputs, ra
 
 def test_sigkill_of_the_driver_mid_run_leaves_the_warehouse_as_it_was(local_and_ray, ray_cluster, tmp_path):
     local_db, _, _, _ = local_and_ray
-    db = tmp_path / "w.duckdb"
-    shutil.copy(local_db, db)
+    db = tmp_path / "w.lake"
+    shutil.copytree(local_db, db)
     before = {table: rows(db, sql) for table, sql in COMPARED.items()}
     demo = sorted(str(p) for p in (Path(__file__).parents[1] / "stance" / "demo").glob("*.jsonl"))
     log = tmp_path / "etl.log"
@@ -180,7 +182,7 @@ def test_sigkill_of_the_driver_mid_run_leaves_the_warehouse_as_it_was(local_and_
 
 def test_a_worker_killed_mid_run_is_restarted_and_reported(ray_cluster, tmp_path):
     demo = sorted(str(p) for p in (Path(__file__).parents[1] / "stance" / "demo").glob("*.jsonl"))
-    db, log = tmp_path / "ray.duckdb", tmp_path / "etl.log"
+    db, log = tmp_path / "ray.lake", tmp_path / "etl.log"
     with open(log, "w") as err, open(tmp_path / "out.txt", "w") as out:
         driver = subprocess.Popen([sys.executable, "-m", "stance", "-v", "etl", "--engine", "ray", "--ray-address",
                                    ray_cluster, "--workers", "2", "--batch-size", "1", "--db", str(db), *demo],
@@ -199,7 +201,7 @@ def test_a_worker_killed_mid_run_is_restarted_and_reported(ray_cluster, tmp_path
 def test_a_worker_that_cannot_load_its_models_fails_the_run_on_one_line(inputs, ray_cluster, tmp_path):
     """The workers load the label models; the driver names their error, with no traceback."""
     (tmp_path / "models").mkdir()
-    db = tmp_path / "w.duckdb"
+    db = tmp_path / "w.lake"
     proc = stance("etl", "--engine", "ray", "--ray-address", ray_cluster, "--labels", tmp_path / "models",
                   "--db", db, inputs[0])
     assert proc.returncode == 1
@@ -213,7 +215,7 @@ def test_a_bad_taxonomy_fails_before_any_ray_work(inputs, tmp_path):
     bad = tmp_path / "topics.yaml"
     bad.write_text("topics:\n  economy:\n    description: Jobs and prices\n")
     proc = stance("etl", "--engine", "ray", "--ray-address", "127.0.0.1:9", "--taxonomy", bad,
-                  "--db", tmp_path / "w.duckdb", inputs[0], timeout=120)
+                  "--db", tmp_path / "w.lake", inputs[0], timeout=120)
     assert proc.returncode == 1
     assert f"stance etl: failed: TaxonomyError: {bad}: topic 'economy': 'stance_target' must be a non-empty text" in proc.stderr
     assert "ray: " not in proc.stderr  # never started nor joined
@@ -224,11 +226,11 @@ def test_engine_ray_without_ray_installed_says_how_to_install(tmp_path):
     (tmp_path / "a.jsonl").write_text(json.dumps({"source_id": "a", "outlet": "O", "date": None, "url": None,
                                                   "language": "en", "title": None, "text": "Text."}))
     code = "import sys; sys.modules['ray'] = None; from stance.cli import main; main()"
-    proc = subprocess.run([sys.executable, "-c", code, "etl", "--engine", "ray", "--db", str(tmp_path / "w.duckdb"),
+    proc = subprocess.run([sys.executable, "-c", code, "etl", "--engine", "ray", "--db", str(tmp_path / "w.lake"),
                            str(tmp_path / "a.jsonl")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr == "stance etl: --engine ray needs Ray, which is not installed: pip install 'stance[ray]'\n"
-    assert not (tmp_path / "w.duckdb").exists()
+    assert not (tmp_path / "w.lake").exists()
 
 
 def _wait_for(log: Path, text: str, proc: subprocess.Popen, timeout: float = 300) -> None:
