@@ -21,6 +21,7 @@ from etl.model import NEWS, Document, DocumentRows, Segment
 from etl.segment import segment_document
 from etl.speakers import SpeakerResolver, speaker_id
 from etl.taxonomy import Taxonomy, load_taxonomy
+from warehouse.roles import is_participant
 
 if TYPE_CHECKING:
     from etl.labels import Labeller
@@ -136,20 +137,25 @@ def _labels(models: Models, segments, vectors, reported, speakers, roles) -> dic
 
 
 def _reply_agreements(models: Models, segments: list[Segment], vectors, speakers, roles) -> list[dict]:
-    """One agreement label per replying turn: its first segment toward the segment it answers."""
+    """One agreement label per replying turn, toward the turn it engages (Labeller.replies):
+    a moderator's question is looked past to the participant the reply answers, by the
+    roles this document shows."""
+    def participant(name: str) -> bool:
+        return is_participant(roles[name][0] if name in roles else None)
+
+    labels = models.labeller.replies(segments, vectors, participant)
+    return reply_rows(labels, segments, lambda seg: speakers[seg.speaker][0])
+
+
+def reply_rows(labels, segments: list[Segment], speaker_of) -> list[dict]:
+    """agreement_labels rows for reply labels; `speaker_of(segment)` is its speaker's id."""
     index = {s.segment_id: i for i, s in enumerate(segments)}
-    firsts = [i for i, s in enumerate(segments)
-              if s.reply_to and (i == 0 or segments[i - 1].turn_index != s.turn_index)]
-    if not firsts:
-        return []
-    targets = [index[segments[i].reply_to] for i in firsts]
-    labels = models.labeller.agreements([segments[i] for i in firsts], [segments[j] for j in targets],
-                                        vectors[firsts], vectors[targets])
     return [
         {"segment_id": a.segment_id, "kind": "reply", "target_segment_id": a.target_segment_id,
-         "speaker_id": speakers[segments[i].speaker][0], "target_speaker_id": speakers[segments[j].speaker][0],
+         "speaker_id": speaker_of(segments[index[a.segment_id]]),
+         "target_speaker_id": speaker_of(segments[index[a.target_segment_id]]),
          "label": a.label, "score": a.score, "model": a.model, "method": a.method, "evidence": None}
-        for a, i, j in zip(labels, firsts, targets)
+        for a in labels
     ]
 
 
