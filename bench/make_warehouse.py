@@ -371,6 +371,7 @@ def write_people_and_documents(con, docs, spk) -> None:
     speaker_np = {"idx": np.arange(len(spk["name"])), **{k: spk[k] for k in ("speaker_id", "name", "role")}}  # noqa: F841
     con.execute("CREATE TEMP TABLE speaker_map AS SELECT idx, speaker_id FROM speaker_np")
     con.execute("INSERT INTO speakers SELECT speaker_id, name, role FROM speaker_np")
+    con.execute("INSERT INTO speaker_roles SELECT speaker_id, role, 'aliases' FROM speaker_np WHERE role IS NOT NULL")
     document_np = {"idx": np.arange(len(docs["day"])),  # noqa: F841
                    **{k: docs[k] for k in ("document_id", "kind", "outlet", "language", "day", "topic")}}
     con.execute("CREATE TEMP TABLE doc_map AS SELECT idx, document_id FROM document_np")
@@ -582,11 +583,11 @@ def build(out: Path | str, segments: int, seed: int = 7, embedder: str = "model"
         insert_embeddings(con, rng, seg_ids, phrase_id, centres)
         log(f"embeddings written ({time.time() - t0:.1f}s)")
         write_overrides_runs_settings(con, rng, n_docs)
-        if layout:
-            t1 = time.time()
-            log(f"{etl_layout.update(con).line()} in {time.time() - t1:.1f}s")
         for tmp in ("phrase", "seg_np", "seg_text", "seg_map", "doc_map", "speaker_map"):
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    if layout:  # as the ETL makes it: read from the written warehouse, merged in a transaction of its own
+        t1 = time.time()
+        log(f"{etl_layout.update_warehouse(loc).line()} in {time.time() - t1:.1f}s")
     log(f"{out}: {segments:,} segments, {n_docs:,} documents, {n_spk} speakers in {time.time() - t0:.1f}s")
     return out
 

@@ -56,12 +56,12 @@ class Embedder:
 
     backend = "sentence-transformers"
 
-    def __init__(self, name_or_path: str | None = None, batch_size: int = 64):
+    def __init__(self, name_or_path: str | None = None, batch_size: int = 64, device: str = "cpu"):
         self.name = _canonical(name_or_path)
         self.path = resolve_model_path(self.name)
         self.batch_size = batch_size
         self.prompt = model_prompt(self.path) if Path(self.path).is_dir() else ""
-        self._model = _load_sentence_transformer(self.path)
+        self._model = _load_sentence_transformer(self.path, device)
         self.dim = int(self._model.get_embedding_dimension())
 
     @property
@@ -209,7 +209,7 @@ def _is_mean_pooled(model_dir: Path) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _load_sentence_transformer(path: str):
+def _load_sentence_transformer(path: str, device: str = "cpu"):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -218,7 +218,7 @@ def _load_sentence_transformer(path: str):
 
     hf_logging.disable_progress_bar()
 
-    return SentenceTransformer(path, device="cpu")
+    return SentenceTransformer(path, device=device)
 
 
 def default_backend() -> str:
@@ -229,11 +229,16 @@ def default_backend() -> str:
 
 
 @lru_cache(maxsize=8)
-def get_embedder(name_or_path: str | None = None, backend: str | None = None, threads: int | None = None) -> Embedder:
-    """One embedder per model and backend per process (loading costs seconds)."""
-    backend = backend or default_backend()
-    if _canonical(name_or_path) == packaged_models.USE:
+def get_embedder(name_or_path: str | None = None, backend: str | None = None, threads: int | None = None,
+                 device: str | None = None) -> Embedder:
+    """One embedder per model and backend per process (loading costs seconds). A `device`
+    other than the CPU ("cuda", "cuda:1") runs the model through sentence-transformers there,
+    with the same prompt, so its vectors match the CPU backends'."""
+    if _canonical(name_or_path) == packaged_models.USE:  # numpy only: on the CPU whatever the device
         return UseEmbedder(threads)
+    if device and device != "cpu":
+        return Embedder(name_or_path, device=device)
+    backend = backend or default_backend()
     path = Path(resolve_model_path(name_or_path))
     if backend == "onnx" and path.is_dir() and _is_mean_pooled(path) and (path / "tokenizer.json").exists():
         try:

@@ -1,6 +1,10 @@
 """The map's layout: 2-D coordinates of the segment embeddings, and labelled clusters.
 
-`update(con)` runs at the end of every ETL run (and as `stance layout`):
+`update_warehouse(db)` runs after every ETL run that changed the embeddings (and as
+`stance layout`). It reads the latest snapshot and stages what changes, merged in one
+short transaction (warehouse/staging.py): the map never shows half an update, and a
+correction made meanwhile is never lost. The run's own merge already drops the
+coordinates of segments it replaced, and a new embedding model drops the whole layout.
 
 * **Fit.** UMAP (cosine, 15 neighbours) is fitted on a fixed sample of up to SAMPLE
   segments (chosen by a hash of their ids, so the same warehouse gives the same sample).
@@ -29,7 +33,8 @@ import numpy as np
 import pyarrow as pa
 
 from etl.cluster_labels import cluster_keywords
-from etl.load import insert_rows, setting
+from etl.load import insert_rows, registered, setting
+from warehouse import staging
 
 log = logging.getLogger("stance.layout")
 
@@ -51,18 +56,27 @@ class LayoutSummary:
         return f"layout: {fit}{self.placed:,} placed, {self.removed:,} removed"
 
 
+def update_warehouse(db, refit: bool = False, *, memory_limit: str | None = None,
+                     data_path: str | None = None) -> LayoutSummary:
+    """Bring the warehouse's layout up to date: computed from the latest snapshot, then merged
+    in one short transaction (warehouse.staging). The caller holds the ETL lock."""
+    with staging.staged_session(db, memory_limit=memory_limit, data_path=data_path) as con:
+        return update(con, refit)
+
+
 def update(con, refit: bool = False) -> LayoutSummary:
-    """Bring the layout up to date with the embeddings (see the module docstring)."""
+    """Bring the layout up to date with the embeddings (see the module docstring). `con` is a
+    staged session: the warehouse is read as `wh`, the new layout rows are staged."""
     summary = LayoutSummary()
-    if not _has_table(con, "embeddings"):
+    if setting(con, "embedding_dim") is None:  # no embeddings view yet
         return summary
-    summary.removed = con.execute("""DELETE FROM segment_layout
-        WHERE segment_id NOT IN (SELECT segment_id FROM embeddings)""").fetchone()[0]
-    n = con.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    summary.removed = _remove_gone(con)
+    n = con.execute("SELECT count(*) FROM wh.main.embeddings").fetchone()[0]
     current = _current(con)
     if refit or _stale(con, current, n):
-        if n < MIN_FIT:  # too few for a layout: a stale one (another model's) is dropped
+        if current is not None:
             _drop(con)
+        if n < MIN_FIT:  # too few for a layout: a stale one (another model's) is dropped
             return summary
         current = _fit(con, n)
         summary.fitted = current["fit_size"]
@@ -72,19 +86,27 @@ def update(con, refit: bool = False) -> LayoutSummary:
     return summary
 
 
-def missing(con) -> bool:
-    """Whether the warehouse has enough embeddings for a layout but none yet."""
-    return (_has_table(con, "embeddings") and _current(con) is None
-            and con.execute("SELECT count(*) FROM embeddings").fetchone()[0] >= MIN_FIT)
+def behind(con) -> bool:
+    """Whether the warehouse's layout lags its embeddings (segments without coordinates, or
+    enough embeddings for a first layout); cheap enough to ask at every run."""
+    if setting(con, "embedding_dim") is None:
+        return False
+    n, placed = con.execute("""SELECT (SELECT count(*) FROM wh.main.embedding_vectors),
+                                      (SELECT count(*) FROM wh.main.segment_layout)""").fetchone()
+    return n != placed if _current(con) else n >= MIN_FIT
 
 
-def _has_table(con, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'",
-                            [name]).fetchone()[0])
+def _remove_gone(con) -> int:
+    """Stage the removal of coordinates whose segment has no vector any more; returns how many."""
+    gone = "segment_id NOT IN (SELECT segment_id FROM wh.main.embedding_vectors)"
+    n = con.execute(f"SELECT count(*) FROM wh.main.segment_layout WHERE {gone}").fetchone()[0]
+    if n:
+        staging.clear(con, "segment_layout", gone)
+    return n
 
 
 def _current(con) -> dict | None:
-    row = con.execute("""SELECT layout_id, model, dim, fit_size FROM layouts
+    row = con.execute("""SELECT layout_id, model, dim, fit_size FROM wh.main.layouts
                          ORDER BY layout_id DESC LIMIT 1""").fetchone()
     return dict(zip(("layout_id", "model", "dim", "fit_size"), row)) if row else None
 
@@ -107,14 +129,14 @@ def _fit(con, n: int) -> dict:
     reducer = umap.UMAP(**UMAP_PARAMS)
     xy = reducer.fit_transform(vectors).astype(np.float32)
     clusters = _clusters(xy)
-    layout_id = con.execute("SELECT coalesce(max(layout_id), 0) + 1 FROM layouts").fetchone()[0]
+    layout_id = con.execute("SELECT coalesce(max(layout_id), 0) + 1 FROM wh.main.layouts").fetchone()[0]
+    state = {"reducer": reducer, "xy": xy, "clusters": clusters}
     current = {"layout_id": layout_id, "model": setting(con, "embedding_model"),
-               "dim": int(setting(con, "embedding_dim") or vectors.shape[1]), "fit_size": len(ids)}
-    _drop(con)
+               "dim": int(setting(con, "embedding_dim") or vectors.shape[1]), "fit_size": len(ids), "state": state}
     params = {**UMAP_PARAMS, "min_cluster_size": _min_cluster_size(len(ids)), "cluster_selection": "leaf"}
-    con.execute("INSERT INTO layouts VALUES (?, ?, ?, 'umap', ?, ?, ?, ?)",
+    con.execute("INSERT INTO memory.main.layouts VALUES (?, ?, ?, 'umap', ?, ?, ?, ?)",
                 [layout_id, current["model"], current["dim"], json.dumps(params), len(ids), dt.datetime.now(),
-                 pickle.dumps({"reducer": reducer, "xy": xy, "clusters": clusters})])
+                 pickle.dumps(state)])
     _insert_coordinates(con, layout_id, ids, xy, clusters, fitted=True)
     insert_rows(con, "layout_clusters", [{"layout_id": layout_id, **row} for row in
                                           cluster_keywords(_texts(con, ids), clusters)])
@@ -122,13 +144,14 @@ def _fit(con, n: int) -> dict:
 
 
 def _drop(con) -> None:
-    for table in ("segment_layout", "layout_clusters", "layouts"):
-        con.execute(f"DELETE FROM {table}")
+    """The warehouse's layout goes when the session merges (a new one may be staged meanwhile)."""
+    for table in staging.LAYOUT_TABLES:
+        staging.clear(con, table)
 
 
 def _sample(con) -> tuple[list[str], np.ndarray]:
     """A fixed sample of up to SAMPLE embedded segments (by a hash of the id) and their vectors."""
-    got = con.execute("""SELECT segment_id, vector FROM embeddings
+    got = con.execute("""SELECT segment_id, vector FROM wh.main.embeddings
                          ORDER BY hash(segment_id), segment_id LIMIT ?""", [SAMPLE]).to_arrow_table()
     return got.column("segment_id").to_pylist(), _matrix(got.column("vector"))
 
@@ -154,26 +177,25 @@ def _clusters(xy: np.ndarray) -> np.ndarray:
 
 def _texts(con, ids: list[str]) -> list[tuple[str, str | None]]:
     """(text, language) of the given segments, in that order."""
-    con.register("wanted_ids", pa.table({"segment_id": ids, "i": np.arange(len(ids))}))
-    try:
-        rows = con.execute("""SELECT s.text, coalesce(s.language, d.language) FROM wanted_ids w
-                              JOIN segments s USING (segment_id) JOIN documents d USING (document_id)
+    with registered(con, "wanted_ids", {"segment_id": ids, "i": np.arange(len(ids))}):
+        return con.execute("""SELECT s.text, coalesce(s.language, d.language) FROM wanted_ids w
+                              JOIN wh.main.segments s USING (segment_id) JOIN wh.main.documents d USING (document_id)
                               ORDER BY w.i""").fetchall()
-    finally:
-        con.unregister("wanted_ids")
-    return rows
 
 
 # --- place -----------------------------------------------------------------------------------------
 def _place_new(con, current: dict) -> int:
-    """Coordinates and clusters for embedded segments that have none; returns how many."""
-    todo = con.execute("""SELECT segment_id FROM embeddings
-                          WHERE segment_id NOT IN (SELECT segment_id FROM segment_layout)
-                          ORDER BY segment_id""").to_arrow_table().column("segment_id")
+    """Coordinates and clusters for embedded segments that have none; returns how many.
+    After a fit in this session, the warehouse's old coordinates do not count (they go)."""
+    placed = "SELECT segment_id FROM memory.main.segment_layout"
+    if "state" not in current:
+        placed += " UNION ALL SELECT segment_id FROM wh.main.segment_layout"
+    todo = con.execute(f"""SELECT segment_id FROM wh.main.embeddings WHERE segment_id NOT IN ({placed})
+                           ORDER BY segment_id""").to_arrow_table().column("segment_id")
     if not len(todo):
         return 0
-    state = pickle.loads(con.execute("SELECT reducer FROM layouts WHERE layout_id = ?",
-                                     [current["layout_id"]]).fetchone()[0])
+    state = current.get("state") or pickle.loads(con.execute(
+        "SELECT reducer FROM wh.main.layouts WHERE layout_id = ?", [current["layout_id"]]).fetchone()[0])
     from sklearn.neighbors import KDTree
 
     tree = KDTree(state["xy"])
@@ -188,12 +210,9 @@ def _place_new(con, current: dict) -> int:
 
 def _vectors(con, ids) -> tuple[list[str], np.ndarray]:
     """The vectors of these segment ids (an Arrow column), and the ids in the same order."""
-    con.register("wanted_ids", pa.table({"segment_id": ids}))
-    try:
-        got = con.execute("""SELECT e.segment_id, e.vector FROM embeddings e
+    with registered(con, "wanted_ids", pa.table({"segment_id": ids})):
+        got = con.execute("""SELECT e.segment_id, e.vector FROM wh.main.embeddings e
                              JOIN wanted_ids USING (segment_id)""").to_arrow_table()
-    finally:
-        con.unregister("wanted_ids")
     return got.column("segment_id").to_pylist(), _matrix(got.column("vector"))
 
 
@@ -205,8 +224,5 @@ def _insert_coordinates(con, layout_id: int, ids: list[str], xy: np.ndarray, clu
         "cluster": pa.array(clusters, mask=clusters < 0, type=pa.int32()),
         "fitted": pa.array(np.full(len(ids), fitted)),
     })
-    con.register("new_layout", table)
-    try:
-        con.execute("INSERT INTO segment_layout SELECT * FROM new_layout")
-    finally:
-        con.unregister("new_layout")
+    with registered(con, "new_layout", table):
+        con.execute("INSERT INTO memory.main.segment_layout SELECT * FROM new_layout")

@@ -1,9 +1,12 @@
-"""Stage 5, load: ETL results into the warehouse's staging session, one document at a time.
+"""Stage 5, load: ETL results into the warehouse's staging session, a batch of documents at a time.
 
 Reads name the warehouse (`wh.main.documents`); writes go to the session's staging tables
-(warehouse.staging), merged into the warehouse in one transaction at the end of the run."""
+(warehouse.staging), merged into the warehouse in one transaction at the end of the run.
+Ids are handed to DuckDB as registered Arrow tables, never as Python lists bound to a
+parameter (DuckDB 1.5.5 costs ~0.5 ms per list element there)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import asdict
 
@@ -11,8 +14,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from etl.model import Document, Reject, Segment
+from etl.model import DocumentRows, Reject, Segment
 from warehouse import schema, staging
+from warehouse.roles import ROLE_SOURCES
+
+LABEL_TABLES = ("topic_labels", "stance_labels", "agreement_labels")
 
 
 def document_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -41,60 +47,109 @@ def ensure_embeddings(con: duckdb.DuckDBPyConnection, model: str, dim: int) -> N
             con.execute("INSERT INTO memory.main.settings VALUES (?, ?)", [key, value])
 
 
-def stored_vectors(con: duckdb.DuckDBPyConnection, segment_ids: list[str],
-                   model: str | None = None) -> dict[str, np.ndarray]:
-    """Vectors already in the warehouse for these content keys (unchanged segments are not
-    re-embedded); only `model`'s, when given."""
-    if not segment_ids:
-        return {}
-    con.register("wanted_ids", pa.table({"segment_id": segment_ids}))
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, columns: dict | pa.Table):
+    """`columns` (an Arrow table, or name -> values) as a table `name` for the statements in the body."""
+    con.register(name, columns if isinstance(columns, pa.Table) else pa.table(columns))
     try:
-        rows = con.execute(
-            """SELECT e.segment_id, e.vector FROM wh.main.embedding_vectors e JOIN wanted_ids USING (segment_id)
-               WHERE ?::VARCHAR IS NULL OR e.model = ?""", [model, model]).fetchall()
+        yield name
     finally:
-        con.unregister("wanted_ids")
-    return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows}
+        con.unregister(name)
 
 
-def is_stored(con: duckdb.DuckDBPyConnection, document_id: str) -> bool:
-    """Whether the warehouse holds this document (from a copy of its ids taken once per session)."""
-    con.execute("CREATE TABLE IF NOT EXISTS memory.main.stored_documents AS SELECT document_id FROM wh.main.documents")
-    return bool(con.execute("SELECT count(*) FROM memory.main.stored_documents WHERE document_id = ?",
-                            [document_id]).fetchone()[0])
+def document_vectors(con: duckdb.DuckDBPyConnection, document_id: str) -> tuple[dict[str, np.ndarray], str | None]:
+    """The vectors the warehouse holds for a document's segments, and the model that made them."""
+    model = schema.setting(con, "embedding_model", "wh")
+    if model is None:
+        return {}, None
+    rows = con.execute("""SELECT e.segment_id, e.vector FROM wh.main.segments s
+                          JOIN wh.main.embedding_vectors e USING (segment_id)
+                          WHERE s.document_id = ? AND e.model = ?""", [document_id, model]).fetchall()
+    return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows}, model
 
 
-def replace_document(con, doc: Document, run_id: int, speakers: dict[str, tuple[str, str | None]],
-                     turn_speakers: list[str | None], segments: list[Segment], vectors: np.ndarray,
-                     model: str, labels: dict[str, list]) -> None:
-    """Stage a document's rows, replacing what the warehouse holds for it when the session merges.
-
-    `con` is a staged session (warehouse.staging): the session is the transaction, so a
-    document is loaded whole or not at all."""
-    replacing = is_stored(con, doc.document_id)
-    if replacing:
-        staging.replace(con, doc.document_id)
-    _insert_document(con, doc, run_id)
-    _upsert_speakers(con, speakers)
+def replace_documents(con, run_id: int, batch: list[DocumentRows], model: str) -> None:
+    """Stage several documents' rows, replacing what the warehouse holds for them when the
+    session merges, with one statement per table whatever the number of documents. `con` is
+    a staged session (warehouse.staging): a document is loaded whole or not at all."""
+    if not batch:
+        return
+    segments = [s for d in batch for s in d.segments]
+    replacing = _stored(con, [d.doc.document_id for d in batch])
+    staging.replace(con, replacing)
+    now = dt.datetime.now()
+    insert_rows(con, "documents", [_document_row(d.doc, run_id, now) for d in batch])
+    _upsert_speakers(con, _merged_speakers(batch, _record_roles(con, batch)))
     insert_rows(con, "turns", [
-        {"document_id": doc.document_id, "turn_index": t.turn_index, "speaker_label": t.speaker,
+        {"document_id": d.doc.document_id, "turn_index": t.turn_index, "speaker_label": t.speaker,
          "speaker_id": sid, "text": t.text, "start_s": t.start_s, "end_s": t.end_s}
-        for t, sid in zip(doc.turns, turn_speakers)
+        for d in batch for t, sid in zip(d.doc.turns, d.turn_speakers)
     ])
     insert_rows(con, "segments", [_segment_row(s) for s in segments])
-    _insert_vectors(con, segments, vectors, model, replacing)
-    for table, rows in labels.items():
-        insert_rows(con, table, [asdict(r) if not isinstance(r, dict) else r for r in rows])
+    kept = [s.segment_id for s in segments if s.document_id in replacing]
+    _insert_vectors(con, segments, np.concatenate([d.vectors for d in batch]), model, kept)
+    for table in LABEL_TABLES:
+        insert_rows(con, table, [asdict(r) if not isinstance(r, dict) else r
+                                 for d in batch for r in d.labels.get(table, ())])
 
 
-def _insert_document(con, doc: Document, run_id: int) -> None:
-    con.execute(
-        """INSERT INTO memory.main.documents (document_id, kind, title, outlet, url, published, language,
-                                  source_file, format, content_hash, loaded_at, run_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [doc.document_id, doc.kind, doc.title, doc.outlet, doc.url, doc.published, doc.language,
-         doc.source_file, doc.format, doc.content_hash, dt.datetime.now(), run_id],
-    )
+def _stored(con, document_ids: list[str]) -> set[str]:
+    """Which of these documents the warehouse holds (from a copy of its ids taken once per session)."""
+    con.execute("CREATE TABLE IF NOT EXISTS memory.main.stored_documents AS SELECT document_id FROM wh.main.documents")
+    with registered(con, "batch_ids", {"document_id": pa.array(document_ids, pa.string())}):
+        return {d for (d,) in con.execute(
+            "SELECT document_id FROM memory.main.stored_documents JOIN batch_ids USING (document_id)").fetchall()}
+
+
+def _document_row(doc, run_id: int, loaded_at: dt.datetime) -> dict:
+    return {"document_id": doc.document_id, "kind": doc.kind, "title": doc.title, "outlet": doc.outlet,
+            "url": doc.url, "published": doc.published, "language": doc.language, "source_file": doc.source_file,
+            "format": doc.format, "content_hash": doc.content_hash, "loaded_at": loaded_at, "run_id": run_id}
+
+
+def _record_roles(con, batch: list[DocumentRows]) -> dict[str, str]:
+    """Stage the batch's speaker roles, never replacing a role from a higher source (an alias
+    beats a label beats an inference; within a source the latest wins). Returns the roles
+    that changed: speaker_id -> role."""
+    ids = sorted({sid for d in batch for sid in d.roles})
+    if not ids:
+        return {}
+    current = _current_roles(con, ids)
+    changed: dict[str, tuple[str, str]] = {}
+    for d in batch:
+        for sid, (role, source) in d.roles.items():
+            old = changed.get(sid) or current.get(sid)
+            if old and ROLE_SOURCES.index(old[1]) < ROLE_SOURCES.index(source):
+                continue
+            if old != (role, source):
+                changed[sid] = (role, source)
+    if changed:
+        with registered(con, "changed_ids", {"speaker_id": pa.array(list(changed), pa.string())}):
+            con.execute("DELETE FROM memory.main.speaker_roles WHERE speaker_id IN (SELECT speaker_id FROM changed_ids)")
+        insert_rows(con, "speaker_roles", [{"speaker_id": sid, "role": role, "source": source}
+                                           for sid, (role, source) in changed.items()])
+    return {sid: role for sid, (role, _) in changed.items()}
+
+
+def _current_roles(con, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """speaker_id -> (role, source) as this session stands: staged, else the warehouse's."""
+    with registered(con, "role_ids", {"speaker_id": pa.array(ids, pa.string())}):
+        rows = con.execute("""SELECT speaker_id, role, source FROM memory.main.speaker_roles JOIN role_ids USING (speaker_id)
+                              UNION ALL
+                              SELECT speaker_id, role, source FROM wh.main.speaker_roles JOIN role_ids USING (speaker_id)
+                              WHERE speaker_id NOT IN (SELECT speaker_id FROM memory.main.speaker_roles)""").fetchall()
+    return {sid: (role, source) for sid, role, source in rows}
+
+
+def _merged_speakers(batch: list[DocumentRows], roles: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """One row per speaker, as loading the documents one by one would leave it: the first
+    name; the role recorded now (`roles`), else the last one given."""
+    merged: dict[str, tuple[str, str | None]] = {}
+    for d in batch:
+        for sid, (name, role) in d.speakers.items():
+            first_name, last_role = merged.get(sid, (name, None))
+            merged[sid] = (first_name, role or last_role)
+    return {sid: (name, roles.get(sid, role)) for sid, (name, role) in merged.items()}
 
 
 def _upsert_speakers(con, speakers: dict[str, tuple[str, str | None]]) -> None:
@@ -103,20 +158,20 @@ def _upsert_speakers(con, speakers: dict[str, tuple[str, str | None]]) -> None:
     if not speakers:
         return
     con.execute("CREATE TABLE IF NOT EXISTS memory.main.stored_speakers AS FROM wh.main.speakers")
-    ids = list(speakers)
-    known = {sid: (name, role) for sid, name, role in con.execute(
-        """SELECT speaker_id, name, role FROM memory.main.speakers WHERE speaker_id IN (SELECT unnest(?))
-           UNION ALL BY NAME
-           SELECT speaker_id, name, role FROM memory.main.stored_speakers
-           WHERE speaker_id IN (SELECT unnest(?)) AND speaker_id NOT IN (SELECT speaker_id FROM memory.main.speakers)""",
-        [ids, ids]).fetchall()}
+    with registered(con, "batch_speakers", {"speaker_id": pa.array(list(speakers), pa.string())}):
+        known = {sid: (name, role) for sid, name, role in con.execute(
+            """SELECT speaker_id, name, role FROM memory.main.speakers JOIN batch_speakers USING (speaker_id)
+               UNION ALL
+               SELECT speaker_id, name, role FROM memory.main.stored_speakers JOIN batch_speakers USING (speaker_id)
+               WHERE speaker_id NOT IN (SELECT speaker_id FROM memory.main.speakers)""").fetchall()}
     rows = []
     for sid, (name, role) in speakers.items():
         old = known.get(sid)
         if old is None or (role is not None and role != old[1]):
             rows.append({"speaker_id": sid, "name": old[0] if old else name, "role": role})
     if rows:
-        con.execute("DELETE FROM memory.main.speakers WHERE speaker_id IN (SELECT unnest(?))", [[r["speaker_id"] for r in rows]])
+        with registered(con, "new_speaker_ids", {"speaker_id": pa.array([r["speaker_id"] for r in rows], pa.string())}):
+            con.execute("DELETE FROM memory.main.speakers WHERE speaker_id IN (SELECT speaker_id FROM new_speaker_ids)")
         insert_rows(con, "speakers", rows)
 
 
@@ -136,22 +191,21 @@ def insert_rows(con, table: str, rows: list[dict]) -> None:
     if not rows:
         return
     columns = list(rows[0])
-    con.register("new_rows", pa.Table.from_pylist(rows))
-    try:
+    with registered(con, "new_rows", pa.Table.from_pylist(rows)) as name:
         names = ", ".join(columns)
-        con.execute(f"INSERT INTO memory.main.{table} ({names}) SELECT {names} FROM new_rows")
-    finally:
-        con.unregister("new_rows")
+        con.execute(f"INSERT INTO memory.main.{table} ({names}) SELECT {names} FROM {name}")
 
 
-def _insert_vectors(con, segments: list[Segment], vectors: np.ndarray, model: str, replacing: bool) -> None:
+def _insert_vectors(con, segments: list[Segment], vectors: np.ndarray, model: str, kept: list[str]) -> None:
     """Stage the vectors the warehouse does not hold yet (a replaced document keeps those of
-    its unchanged segments), as FLOAT[]: the embeddings view shows them as FLOAT[dim]."""
+    its unchanged segments: `kept` are the ids that may have one), as FLOAT[]: the
+    embeddings view shows them as FLOAT[dim]."""
     existing = set()
-    if replacing:
-        existing = {sid for (sid,) in con.execute(
-            "SELECT segment_id FROM wh.main.embedding_vectors WHERE segment_id IN (SELECT unnest(?)) AND model = ?",
-            [[s.segment_id for s in segments], model]).fetchall()}
+    if kept:
+        with registered(con, "kept_ids", {"segment_id": pa.array(kept, pa.string())}):
+            existing = {sid for (sid,) in con.execute(
+                """SELECT segment_id FROM wh.main.embedding_vectors JOIN kept_ids USING (segment_id)
+                   WHERE model = ?""", [model]).fetchall()}
     keep = [i for i, s in enumerate(segments) if s.segment_id not in existing]
     if not keep:
         return
@@ -163,11 +217,8 @@ def _insert_vectors(con, segments: list[Segment], vectors: np.ndarray, model: st
         "dim": pa.array([dim] * len(keep), pa.int32()),
         "vector": pa.ListArray.from_arrays(pa.array(np.arange(0, (len(keep) + 1) * dim, dim, dtype=np.int32)), flat),
     })
-    con.register("new_vectors", table)
-    try:
+    with registered(con, "new_vectors", table):
         con.execute("INSERT INTO memory.main.embedding_vectors SELECT segment_id, model, dim, vector FROM new_vectors")
-    finally:
-        con.unregister("new_vectors")
 
 
 def record_rejects(con, run_id: int, rejects: list[Reject]) -> None:

@@ -6,6 +6,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 CONVERSATION = "conversation"
 NEWS = "news"
 
@@ -96,3 +98,16 @@ def segment_id(document_id: str, turn_index: int | None, char_start: int, text: 
     """Content key: the same text at the same place keeps its id (and its embedding) across re-loads."""
     key = f"{document_id}\x1f{turn_index}\x1f{char_start}\x1f{text}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass
+class DocumentRows:
+    """One document's rows, as the compute makes them (etl/compute.py) and the load writes them."""
+
+    doc: Document
+    speakers: dict[str, tuple[str, str | None]]  # speaker_id -> (name, role)
+    turn_speakers: list[str | None]  # speaker_id per turn
+    segments: list[Segment]  # .speaker holds the speaker_id
+    vectors: np.ndarray
+    labels: dict[str, list]  # table -> rows (label dataclasses or dicts)
+    roles: dict[str, tuple[str, str]] = field(default_factory=dict)  # speaker_id -> (role, source) shown here

@@ -4,37 +4,34 @@ Unchanged documents are skipped, changed ones replace their old rows, and segmen
 text did not change keep their stored vectors. The whole run is staged privately and merged
 into the warehouse in one short transaction at the end (warehouse.staging), so a run killed
 at any moment leaves the previous state intact and readers never see half a run.
+
+The driver plans the work (etl/plan.py: read, hash, skip, resolve speakers), an engine
+computes each new document (etl/compute.py, run by etl/engines/: in this process, or on
+a Ray cluster), and this process alone writes the results (`load_results`). Once the run
+has merged, the map's layout places its new segments (etl/layout.py, a short merge of its own).
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
-
-from etl import layout, load, speaker_roles
-from etl.attribution import attribute, reported_agreements
-from etl.embed import Embedder, get_embedder
-from etl.model import NEWS, Document, Reject, Segment
-from etl.read import iter_files, read_file
-from etl.segment import segment_document
-from etl.speakers import SpeakerResolver, speaker_id
-from etl.taxonomy import Taxonomy, load_taxonomy
+from etl import layout, load
+from etl.compute import Result
+from etl.engines import EngineOptions, open_engine
+from etl.model import Reject
+from etl.plan import Planner
 from warehouse.staging import staged_session
 from warehouse.store import etl_lock, location
-
-if TYPE_CHECKING:
-    from etl.labels import Labeller
 
 log = logging.getLogger("stance.etl")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_RUNNING = 0, 1, 2, 3, 75
-
+# The writer stages this many segments (or documents) at a time: one statement per table for
+# the lot, so many small documents cost it little more than a few large ones (docs/scaling.md).
+WRITE_SEGMENTS, WRITE_DOCUMENTS = 2000, 500
 
 ETL_MEMORY_LIMIT = "256MB"
 """DuckDB's memory in a run. The run's staging tables spill to a temporary folder beyond it,
@@ -44,7 +41,7 @@ must fit in memory, so it does not grow with the warehouse either."""
 
 @dataclass
 class Settings:
-    model: str | None = None  # sentence-transformers name or path; None = bundled all-MiniLM-L6-v2
+    model: str | None = None  # sentence-transformers name or path; None = packaged multilingual-e5-small
     taxonomy: str | Path | None = None
     aliases: str | Path | None = None
     label_models: str | Path | None = None  # directory from `stance train`; None = shipped defaults
@@ -64,6 +61,7 @@ class RunSummary:
     embedded: int = 0
     rejects: list[Reject] = field(default_factory=list)
     error: str | None = None
+    engine: str = ""  # the Ray engine's report: workers, restarts
     started_at: dt.datetime = field(default_factory=dt.datetime.now)
 
     @property
@@ -77,205 +75,88 @@ class RunSummary:
     def line(self) -> str:
         return (f"run {self.run_id}: {self.status}: {self.added} added, {self.replaced} replaced, "
                 f"{self.skipped} unchanged, {self.rejected} rejected; {self.segments} segments, "
-                f"{self.embedded} embedded")
+                f"{self.embedded} embedded" + (f"; {self.engine}" if self.engine else ""))
 
 
-@dataclass
-class Stages:
-    """What a run needs besides the warehouse: loaded once, reused for every document."""
-
-    embedder: Embedder
-    taxonomy: Taxonomy
-    resolver: SpeakerResolver
-    _labeller: Future
-
-    @property
-    def labeller(self) -> Labeller:
-        return self._labeller.result()
-
-    @classmethod
-    def load(cls, settings: Settings, known_speakers: Iterable[str] = ()) -> Stages:
-        embedder = get_embedder(settings.model, settings.embed_backend)
-        taxonomy = load_taxonomy(settings.taxonomy)
-        # The label models (and scikit-learn, ~1 s to import) load in a thread while the
-        # first document is read and embedded; labels are only needed after that.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-labeller")
-        labeller = pool.submit(_load_labeller, taxonomy, embedder, settings.label_models)
-        pool.shutdown(wait=False)  # its thread ends when the load does
-        return cls(embedder, taxonomy, SpeakerResolver(settings.aliases, known=known_speakers), labeller)
-
-
-def _load_labeller(taxonomy, embedder, label_models) -> Labeller:
-    from etl.labels import Labeller
-
-    return Labeller(taxonomy, embedder, label_models)
-
-
-class LazyStages:
-    """Stages loaded at the first document that needs them: a run with nothing new to load
-    never pays for the model and label models."""
-
-    def __init__(self, con, settings: Settings):
-        self.con, self.settings, self._stages = con, settings, None
-
-    def __call__(self) -> Stages:
-        if self._stages is None:
-            self._stages = Stages.load(self.settings, load.known_speakers(self.con))
-            load.ensure_embeddings(self.con, self._stages.embedder.name, self._stages.embedder.dim)
-        return self._stages
-
-
-def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None) -> RunSummary:
-    """Load `inputs` into the warehouse at `db`. Raises AlreadyRunning if another run holds it."""
+def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None,
+            engine: EngineOptions | None = None) -> RunSummary:
+    """Load `inputs` into the warehouse at `db`. Raises AlreadyRunning if another run holds it,
+    EngineUnavailable if the engine cannot run here."""
     settings = settings or Settings()
     summary = RunSummary(inputs=[str(i) for i in inputs])
     db = location(db, settings.data_path)  # a bad --db fails here, before anything runs
+    runner = open_engine(engine, settings)
     with etl_lock(db):
         try:
-            with staged_session(db, memory_limit=ETL_MEMORY_LIMIT, data_path=settings.data_path) as con:
+            with staged_session(db, memory_limit=ETL_MEMORY_LIMIT, data_path=settings.data_path) as con, runner:
                 summary.run_id = load.next_run_id(con)
-                _load_inputs(con, LazyStages(con, settings), summary)
-                if summary.added or summary.replaced or layout.missing(con):
-                    log.info(layout.update(con).line())
+                behind = layout.behind(con)  # e.g. a run killed between its merge and the layout's
+                load_results(con, runner.results(Planner(con, summary, settings)), summary)
                 summary.status = "ok_with_rejects" if summary.rejects else "ok"
+                summary.engine = runner.report()
                 _finish_run(con, summary)
         except Exception as exc:
-            summary.status, summary.error = "failed", f"{type(exc).__name__}: {exc}"
+            summary.status, summary.error = "failed", _one_line(exc)
             log.error("run failed: %s", summary.error)
             _record_failure(db, summary, settings.data_path)
+        else:
+            if summary.added or summary.replaced or behind:
+                _update_layout(db)
     log.info(summary.line())
     return summary
 
 
-def _load_inputs(con, stages: LazyStages, summary: RunSummary) -> None:
-    stored = load.document_hashes(con)
-    seen: dict[str, tuple[str, str]] = {}  # document_id -> (hash, file) within this run
-    for item in iter_files(summary.inputs):
-        for record in [item] if isinstance(item, Reject) else read_file(item):
-            if isinstance(record, Reject):
-                log.warning("rejected %s", record)
-                summary.rejects.append(record)
-                continue
-            _load_document(con, stages, summary, record, stored, seen)
+def load_results(con, results: Iterable[Result], summary: RunSummary) -> None:
+    """The single writer: results in input order, staged a batch of documents at a time."""
+    batch: list[Result] = []
+    for result in results:
+        if not (batch or summary.added or summary.replaced):  # a different model or dimension starts afresh
+            load.ensure_embeddings(con, result.model, result.dim)
+        batch.append(result)
+        if len(batch) >= WRITE_DOCUMENTS or sum(len(r.rows.segments) for r in batch) >= WRITE_SEGMENTS:
+            _write(con, batch, summary)
+            batch = []
+    _write(con, batch, summary)
 
 
-def _load_document(con, stages: LazyStages, summary, doc: Document, stored: dict, seen: dict) -> None:
-    digest = doc.content_hash
-    if doc.document_id in seen:
-        first_hash, first_file = seen[doc.document_id]
-        if first_hash != digest:
-            summary.rejects.append(Reject(doc.source_file, doc.turns[0].line if doc.turns else None,
-                                          f"source_id {doc.document_id!r} already read from {first_file} "
-                                          "with different content"))
+def _write(con, batch: list[Result], summary: RunSummary) -> None:
+    if not batch:
         return
-    seen[doc.document_id] = (digest, doc.source_file)
-    if stored.get(doc.document_id) == digest:
-        summary.skipped += 1
-        return
-    n_segments, n_embedded = process_document(con, stages(), doc, summary.run_id, known=doc.document_id in stored)
-    summary.segments += n_segments
-    summary.embedded += n_embedded
-    if doc.document_id in stored:
-        summary.replaced += 1
-    else:
-        summary.added += 1
-    log.info("loaded %s (%s, %d segments)", doc.document_id, doc.kind, n_segments)
+    load.replace_documents(con, summary.run_id, [r.rows for r in batch], batch[0].model)
+    for result in batch:
+        doc, n = result.rows.doc, len(result.rows.segments)
+        summary.segments += n
+        summary.embedded += result.embedded
+        summary.replaced += result.replaces
+        summary.added += not result.replaces
+        log.info("loaded %s (%s, %d segments)", doc.document_id, doc.kind, n)
 
 
-def process_document(con, stages: Stages, doc: Document, run_id: int, known: bool = True) -> tuple[int, int]:
-    """Segment, embed, label and load one document; returns (segments, newly embedded).
-    `known`: the warehouse may hold vectors of its segments (False for a new document)."""
-    context = stages.resolver.document_context([doc.title or "", *(t.text for t in doc.turns)], doc.published)
-    turn_speakers = [stages.resolver.resolve(t.speaker, context) if t.speaker else None for t in doc.turns]
-    stages.resolver.learn(n for n in turn_speakers if n)
-    segments = segment_document(doc, turn_speakers)
-    reported = _attribute_news(doc, segments, stages.resolver) if doc.kind == NEWS else []
-    vectors, n_new = _vectors(con, stages.embedder, segments, known)
-    names = {s.speaker for s in segments} | set(turn_speakers) | {n for r in reported for n in (r.speaker, r.target_speaker)}
-    speakers = {n: (speaker_id(n), None) for n in names if n}  # roles are recorded below, by precedence
-    roles = speaker_roles.document_roles(doc, turn_speakers, stages.resolver, quoted=names)
-    labels = _labels(stages, segments, vectors, reported, speakers)
-    for seg in segments:  # the warehouse stores speaker ids
-        seg.speaker = speakers[seg.speaker][0] if seg.speaker else None
-    load.replace_document(
-        con, doc, run_id, {sid: (name, role) for name, (sid, role) in speakers.items()},
-        [speakers[n][0] if n else None for n in turn_speakers], segments, vectors,
-        stages.embedder.name, labels,
-    )
-    speaker_roles.record(con, {speakers[name][0]: role for name, role in roles.items()})
-    return len(segments), n_new
+def _update_layout(db) -> None:
+    """The map's layout after the run has merged. Its failure does not undo the run: the
+    next run (or `stance layout`) places what this one could not."""
+    try:
+        log.info(layout.update_warehouse(db, memory_limit=ETL_MEMORY_LIMIT).line())
+    except Exception as exc:
+        log.error("layout not updated: %s", _one_line(exc))
 
 
-def _attribute_news(doc: Document, segments: list[Segment], resolver: SpeakerResolver) -> list:
-    text = doc.turns[0].text
-    spans = [(s.char_start, s.char_end) for s in segments]
-    language = doc.language or (segments[0].language if segments else None)
-    attributions = attribute(text, spans, language, resolver)
-    for seg, attr in zip(segments, attributions):
-        seg.speaker, seg.attribution = (attr.speaker, attr) if attr else (None, None)
-    return reported_agreements(text, spans, attributions, language, resolver)
-
-
-def _vectors(con, embedder: Embedder, segments: list[Segment], known: bool) -> tuple[np.ndarray, int]:
-    stored = load.stored_vectors(con, [s.segment_id for s in segments], embedder.name) if known else {}
-    missing = [i for i, s in enumerate(segments) if s.segment_id not in stored]
-    vectors = np.zeros((len(segments), embedder.dim), dtype=np.float32)
-    for i, s in enumerate(segments):
-        if s.segment_id in stored:
-            vectors[i] = stored[s.segment_id]
-    if missing:
-        vectors[missing] = embedder.encode([segments[i].text for i in missing])
-    return vectors, len(missing)
-
-
-def _labels(stages: Stages, segments, vectors, reported, speakers) -> dict[str, list]:
-    topics = stages.labeller.topics(segments, vectors)
-    stances = stages.labeller.stances(segments, vectors, topics)
-    return {
-        "topic_labels": topics,
-        "stance_labels": stances,
-        "agreement_labels": _reply_agreements(stages, segments, vectors, speakers)
-        + _reported_rows(segments, reported, speakers),
-    }
-
-
-def _reply_agreements(stages: Stages, segments: list[Segment], vectors, speakers) -> list[dict]:
-    """One agreement label per replying turn: its first segment toward the segment it answers."""
-    index = {s.segment_id: i for i, s in enumerate(segments)}
-    firsts = [i for i, s in enumerate(segments)
-              if s.reply_to and (i == 0 or segments[i - 1].turn_index != s.turn_index)]
-    if not firsts:
-        return []
-    targets = [index[segments[i].reply_to] for i in firsts]
-    labels = stages.labeller.agreements([segments[i] for i in firsts], [segments[j] for j in targets],
-                                        vectors[firsts], vectors[targets])
-    return [
-        {"segment_id": a.segment_id, "kind": "reply", "target_segment_id": a.target_segment_id,
-         "speaker_id": speakers[segments[i].speaker][0], "target_speaker_id": speakers[segments[j].speaker][0],
-         "label": a.label, "score": a.score, "model": a.model, "method": a.method, "evidence": None}
-        for a, i, j in zip(labels, firsts, targets)
-    ]
-
-
-def _reported_rows(segments: list[Segment], reported, speakers) -> list[dict]:
-    return [
-        {"segment_id": segments[r.span_index].segment_id, "kind": "reported", "target_segment_id": None,
-         "speaker_id": speakers[r.speaker][0], "target_speaker_id": speakers[r.target_speaker][0],
-         "label": r.label, "score": r.score, "model": "attribution-rules", "method": "reported-speech",
-         "evidence": r.evidence}
-        for r in reported
-    ]
+def _one_line(exc: Exception) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def _finish_run(con, summary: RunSummary) -> None:
     """The run's row (merged with everything else it loaded: no run is ever seen half-done)."""
     load.record_rejects(con, summary.run_id, summary.rejects)
-    # parameters, not Arrow: DuckDB's first Arrow scan in a process costs ~0.5 s, most of an unchanged re-run
+    # parameters, not Arrow: DuckDB's first Arrow scan in a process costs ~0.5 s, most of an unchanged re-run;
+    # the inputs as one joined string (a bound Python list costs ~0.5 ms per element: an inbox has many)
     con.execute(
         """INSERT INTO memory.main.etl_runs (run_id, started_at, ended_at, status, inputs, added, replaced, skipped,
                                              rejected, segments, embedded, error)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [summary.run_id, summary.started_at, dt.datetime.now(), summary.status, summary.inputs, summary.added,
+           VALUES (?, ?, ?, ?, string_split(?, chr(31)), ?, ?, ?, ?, ?, ?, ?)""",
+        [summary.run_id, summary.started_at, dt.datetime.now(), summary.status, "\x1f".join(summary.inputs),
+         summary.added,
          summary.replaced, summary.skipped, summary.rejected, summary.segments, summary.embedded, summary.error])
 
 

@@ -35,10 +35,24 @@ class Context:
         values.update({k: v for k, v in overrides.items() if v})
         return Settings(**values)
 
+    def engine(self, **overrides):
+        """Engine options: command line over stance.toml's `engine` and [ray] table."""
+        from etl.engines import EngineOptions
+
+        ray = self.config.ray
+        values = {"name": self.config.engine, "ray_address": ray.get("address"), "workers": ray.get("workers"),
+                  "batch_size": ray.get("batch_size"), "cpus_per_worker": ray.get("cpus_per_worker"),
+                  "gpus_per_worker": ray.get("gpus_per_worker")}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return EngineOptions(**{k: v for k, v in values.items() if v is not None})
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="stance.toml to read settings from.")
-@click.option("-v", "--verbose", is_flag=True, help="Log every document loaded.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every document loaded (with --engine ray, Ray's own log too).")
 @click.version_option(package_name="stance")
 @click.pass_context
 def cli(ctx, config_path, verbose):
@@ -53,7 +67,7 @@ db_option = click.option("--db", help="Warehouse: a folder (created if new), or 
                          "ducklake:sqlite:/srv/catalog.sqlite (default: from config, else stance.lake).")
 data_path_option = click.option("--data-path", help="Where a new DuckLake location keeps its Parquet files "
                                 "(a folder, or s3://bucket/prefix/); stored in its catalog.")
-model_option = click.option("--model", help="sentence-transformers model name or path (default: all-MiniLM-L6-v2, bundled).")
+model_option = click.option("--model", help="sentence-transformers model name or path (default: multilingual-e5-small, packaged).")
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -64,19 +78,34 @@ model_option = click.option("--model", help="sentence-transformers model name or
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="Speaker alias YAML, merged on the bundled one.")
 @click.option("--labels", "label_models", type=click.Path(exists=True, file_okay=False), help="Label models from `stance train`.")
 @click.option("--inbox", type=click.Path(file_okay=False), help="Load new files from this folder, then move each to done/ or failed/.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), help="Where to segment, embed and label: this process (default) or a Ray cluster.")
+@click.option("--ray-address", help="Ray cluster to join (host:port, ray://host:10001, auto); default: $RAY_ADDRESS, else a local Ray instance.")
+@click.option("--workers", type=int, help="Ray workers, each holding the models (default: as many as the cluster's CPUs, or GPUs, allow).")
+@click.option("--batch-size", type=int, help="Documents per Ray batch (default 8).")
+@click.option("--cpus-per-worker", type=float, help="CPUs each Ray worker declares and uses (default 1).")
+@click.option("--gpus-per-worker", type=float, help="GPUs each Ray worker declares (default: 1 where the cluster has GPUs).")
 @click.argument("inputs", nargs=-1, type=click.Path())
 @click.pass_obj
-def etl(obj: Context, db, data_path, model, taxonomy, aliases, label_models, inbox, inputs):
+def etl(obj: Context, db, data_path, model, taxonomy, aliases, label_models, inbox, engine, ray_address, workers,
+        batch_size, cpus_per_worker, gpus_per_worker, inputs):
     """Load transcripts and news (files or folders) into the warehouse."""
-    from etl.pipeline import EXIT_RUNNING, run_etl
+    from etl.engines import EngineUnavailable, check_available
+    from etl.pipeline import EXIT_RUNNING, EXIT_USAGE, run_etl
     from warehouse.store import AlreadyRunning
 
+    options = obj.engine(name=engine, ray_address=ray_address, workers=workers, batch_size=batch_size,
+                         cpus_per_worker=cpus_per_worker, gpus_per_worker=gpus_per_worker)
+    try:
+        check_available(options)
+    except EngineUnavailable as exc:
+        click.echo(f"stance etl: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     files = _inbox_files(Path(inbox)) if inbox else list(inputs)
     if not files:
         raise click.UsageError("nothing to load: give INPUT files/folders or --inbox DIR")
     try:
         summary = run_etl(obj.db(db), files, obj.settings(model=model, taxonomy=taxonomy, aliases=aliases,
-                                                          label_models=label_models, data_path=data_path))
+                                                          label_models=label_models, data_path=data_path), options)
     except AlreadyRunning as exc:
         click.echo(f"stance etl: {exc}", err=True)
         sys.exit(EXIT_RUNNING)
@@ -162,15 +191,15 @@ def check(obj: Context, db):
 @click.pass_obj
 def layout(obj: Context, db, refit):
     """Compute the map's layout: place new segments, or refit (the ETL runs this itself)."""
-    from etl.layout import update
-    from warehouse.store import AlreadyRunning, etl_lock, write_session
+    from etl.layout import update_warehouse
+    from warehouse.store import AlreadyRunning, etl_lock, location
 
     path = obj.db(db)
-    if not Path(path).exists():
+    if not location(path).exists():
         raise click.ClickException(f"{path}: no such warehouse (run `stance etl --db {path} INPUT...` first)")
     try:
-        with etl_lock(path), write_session(path) as con:
-            summary = update(con, refit=refit)
+        with etl_lock(path):
+            summary = update_warehouse(path, refit=refit)
     except AlreadyRunning as exc:
         click.echo(f"stance layout: {exc}", err=True)
         sys.exit(75)

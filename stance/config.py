@@ -8,13 +8,21 @@
     aliases = "my-aliases.yaml"      # merged on top of the bundled etl/aliases.yaml
     label_models = "models/"         # from `stance train`; default: the shipped models
     embed_backend = "onnx"           # or "sentence-transformers" (the plain, slower path)
+    engine = "local"                 # or "ray": embed and label on a Ray cluster
+
+    [ray]                            # used with engine = "ray"
+    address = "ray://head:10001"     # default: $RAY_ADDRESS, else a local Ray instance
+    workers = 8                      # default: as many as the cluster's CPUs (GPUs) allow
+    batch_size = 8                   # documents per batch
+    cpus_per_worker = 1
+    gpus_per_worker = 1              # default: 1 where the cluster has GPUs
 
     [dashboard]
     host = "127.0.0.1"
     port = 8050
 
 Environment: STANCE_DB, STANCE_DATA_PATH, STANCE_MODEL, STANCE_TAXONOMY, STANCE_ALIASES, STANCE_LABEL_MODELS,
-STANCE_EMBED_BACKEND.
+STANCE_EMBED_BACKEND, STANCE_ENGINE (and Ray's own RAY_ADDRESS).
 """
 from __future__ import annotations
 
@@ -24,9 +32,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from etl.embed import BACKENDS
+from etl.engines import ENGINES
 
 
 PATH_KEYS = {"db", "data_path", "taxonomy", "aliases", "label_models"}  # `model` is a path only where one exists
+RAY_KEYS = {"address": str, "workers": int, "batch_size": int, "cpus_per_worker": (int, float),
+            "gpus_per_worker": (int, float)}
+TABLES = ("dashboard", "ray")
 
 
 class ConfigError(ValueError):
@@ -42,6 +54,8 @@ class Config:
     aliases: str | None = None
     label_models: str | None = None
     embed_backend: str | None = None
+    engine: str = "local"
+    ray: dict = field(default_factory=dict)  # [ray] address, workers, batch_size, cpus_per_worker, gpus_per_worker
     dashboard: dict = field(default_factory=lambda: {"host": "127.0.0.1", "port": 8050})
 
 
@@ -52,10 +66,12 @@ def load_config(path: str | Path | None = None) -> Config:
         _apply_file(cfg, Path(path))
     for f in fields(cfg):
         value = os.environ.get(f"STANCE_{f.name.upper()}")
-        if value and f.name != "dashboard":
+        if value and f.name not in TABLES:
             setattr(cfg, f.name, value)
     if cfg.embed_backend not in (None, *BACKENDS):
         raise ConfigError(f"embed_backend = {cfg.embed_backend!r}: expected 'onnx' or 'sentence-transformers'")
+    if cfg.engine not in ENGINES:
+        raise ConfigError(f"engine = {cfg.engine!r}: expected {' or '.join(map(repr, ENGINES))}")
     return cfg
 
 
@@ -71,10 +87,12 @@ def _apply_file(cfg: Config, path: Path) -> None:
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
     for key, value in raw.items():
-        if key == "dashboard":
+        if key in TABLES:
             if not isinstance(value, dict):
-                raise ConfigError(f"{path}: [dashboard] must be a table")
-            cfg.dashboard.update(value)
+                raise ConfigError(f"{path}: [{key}] must be a table")
+            if key == "ray":
+                _check_ray(path, value)
+            getattr(cfg, key).update(value)
         elif not isinstance(value, str):
             raise ConfigError(f"{path}: '{key}' must be a string")
         else:
@@ -83,3 +101,11 @@ def _apply_file(cfg: Config, path: Path) -> None:
             is_path = (key in PATH_KEYS and "://" not in value and not value.startswith("ducklake:")) or (
                 key == "model" and resolved.exists())
             setattr(cfg, key, str(resolved) if is_path and not Path(value).is_absolute() else value)
+
+
+def _check_ray(path: Path, table: dict) -> None:
+    for key, value in table.items():
+        if key not in RAY_KEYS:
+            raise ConfigError(f"{path}: [ray] unknown setting {key!r}; known: {', '.join(RAY_KEYS)}")
+        if not isinstance(value, RAY_KEYS[key]) or isinstance(value, bool):
+            raise ConfigError(f"{path}: [ray] {key} = {value!r}: expected a {'string' if key == 'address' else 'number'}")

@@ -37,7 +37,7 @@ def test_bad_config_is_a_one_line_error(tmp_path):
     (tmp_path / "stance.toml").write_text("db = 'x.duckdb'\nmodle = 'typo'\n")
     proc = stance("check", cwd=tmp_path, timeout=60)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"Error: stance.toml: unknown setting(s) modle; known: aliases, dashboard, data_path, db, embed_backend, label_models, model, taxonomy"
+    assert proc.stderr.strip() == f"Error: stance.toml: unknown setting(s) modle; known: aliases, dashboard, data_path, db, embed_backend, engine, label_models, model, ray, taxonomy"
 
 
 def test_bad_taxonomy_is_a_one_line_error_not_a_traceback(tmp_path):

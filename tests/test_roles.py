@@ -2,6 +2,8 @@
 (etl/speaker_roles.py), and what the ETL stores on the real corpora."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import shared_file
 
@@ -79,3 +81,52 @@ def test_moderators_of_the_real_debates_are_inferred_without_the_alias_file():
             found[doc.document_id] = sorted(n for n, (role, _) in roles.items() if role == "moderator")
             assert all(roles[n] == ("questioner", "aliases") for n in names if n == "Questioner")
     assert found == MODERATORS
+
+
+def _load(tmp_path, db, source_id: str, turns: list[tuple[str, str]]):
+    from etl.pipeline import run_etl
+
+    f = tmp_path / f"{source_id}.jsonl"
+    f.write_text("\n".join(json.dumps({"source_id": source_id, "title": "T", "date": "2024-01-01", "url": None,
+                                       "speaker": who, "turn_index": i, "text": text})
+                           for i, (who, text) in enumerate(turns)), encoding="utf-8")
+    summary = run_etl(db, [str(f)])
+    assert summary.status == "ok", summary.error
+    return summary
+
+
+WALL = ("We must build the wall and close the southern border now, because illegal immigration is out of "
+        "control and our communities pay the price every single day.")
+NO_WALL = ("I completely disagree with Bo. Building a wall is cruel and wasteful; we need legal pathways and a "
+           "fair asylum system, not more walls and detention.")
+DEBATE = [("Ann Host", "Welcome to the debate. Bo, what is your plan for the border?"), ("Bo Guest", WALL),
+          ("Ann Host", "Cy, your response?"), ("Cy Guest", NO_WALL),
+          ("Ann Host", "Bo, do you want to answer that?"),
+          ("Bo Guest", "Cy is wrong. Open borders have failed and a wall works, as every border agent will tell you."),
+          ("Ann Host", "Thank you both. Final question: taxes?"), ("Cy Guest", NO_WALL)]
+
+
+def test_the_etl_stores_roles_by_precedence_and_replies_look_past_the_moderator(tmp_path, embedder, query):
+    from etl.pipeline import Settings
+    from etl.relabel import relabel_warehouse
+    from warehouse.check import check_warehouse
+
+    db = tmp_path / "w.lake"
+    _load(tmp_path, db, "debate", DEBATE)
+    roles = "SELECT speaker_id, role, source FROM speaker_roles JOIN speakers USING (speaker_id, role)"
+    assert query(db, roles) == [("ann-host", "moderator", "inferred")]
+    replies = """SELECT a.segment_id, a.target_segment_id, a.speaker_id, a.target_speaker_id, a.label
+                 FROM agreement_labels a WHERE kind = 'reply' ORDER BY a.segment_id"""
+    etl_replies = query(db, replies)
+    # the debaters answer the moderator's questions; some of those answers engage the other debater
+    answers = [r for r in etl_replies if r[2] != "ann-host"]
+    assert len(answers) == 4 and any(target != "ann-host" for *_, target, _ in answers)
+    relabel_warehouse(db, Settings())  # the roles stored agree with the document's: the same labels
+    assert query(db, replies) == etl_replies
+
+    _load(tmp_path, db, "interview", [("ANN HOST, CANDIDATE", "I am running for office now. " + WALL),
+                                      ("Bo Guest", NO_WALL)])
+    assert query(db, roles) == [("ann-host", "candidate", "label")]  # a transcript's label beats an inference
+    _load(tmp_path, db, "rematch", [(who, text + " Again.") for who, text in DEBATE])
+    assert query(db, roles) == [("ann-host", "candidate", "label")]  # and is not undone by one
+    assert check_warehouse(db) == []

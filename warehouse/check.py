@@ -57,12 +57,29 @@ CHECKS = {
         "SELECT count(*) - count(DISTINCT run_id) FROM etl_runs",
     "duplicate settings":
         "SELECT count(*) - count(DISTINCT key) FROM settings",
+    "duplicate speaker roles":
+        "SELECT count(*) - count(DISTINCT speaker_id) FROM speaker_roles",
+    "speaker roles without a speaker":
+        "SELECT count(*) FROM speaker_roles r ANTI JOIN speakers s USING (speaker_id)",
+    "speaker roles that are not the speaker's role":
+        "SELECT count(*) FROM speaker_roles r JOIN speakers s USING (speaker_id) WHERE s.role IS DISTINCT FROM r.role",
+    "duplicate layouts":
+        "SELECT count(*) - count(DISTINCT layout_id) FROM layouts",
+    "duplicate map coordinates":
+        "SELECT count(*) - count(DISTINCT segment_id) FROM segment_layout",
+    "duplicate map cluster labels":
+        "SELECT count(*) - count(DISTINCT (layout_id, cluster, language)) FROM layout_clusters",
+    "map coordinates without an embedding":
+        "SELECT count(*) FROM segment_layout l ANTI JOIN embeddings e USING (segment_id)",
+    "map coordinates of another layout":
+        "SELECT count(*) FROM segment_layout WHERE layout_id NOT IN (SELECT layout_id FROM layouts)",
     "labels outside their values":
         """SELECT (SELECT count(*) FROM stance_labels WHERE label NOT IN ('favor', 'against', 'none'))
                 + (SELECT count(*) FROM agreement_labels WHERE label NOT IN ('agree', 'disagree', 'neutral')
                                                           OR kind NOT IN ('reply', 'reported'))
                 + (SELECT count(*) FROM documents WHERE kind NOT IN ('conversation', 'news'))
-                + (SELECT count(*) FROM label_overrides WHERE task NOT IN ('topic', 'stance', 'agreement'))""",
+                + (SELECT count(*) FROM label_overrides WHERE task NOT IN ('topic', 'stance', 'agreement'))
+                + (SELECT count(*) FROM speaker_roles WHERE source NOT IN ('aliases', 'label', 'inferred'))""",
 }
 
 

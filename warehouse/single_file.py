@@ -11,8 +11,8 @@ from warehouse import schema
 from warehouse.location import Location, is_single_file, sql_string
 from warehouse.store import connect, etl_lock, location, migrate
 
-TABLES = ("settings", "documents", "speakers", "turns", "segments", "topic_labels", "stance_labels",
-          "agreement_labels", "label_overrides", "etl_runs", "rejects")
+TABLES = ("settings", "documents", "speakers", "speaker_roles", "turns", "segments", "topic_labels", "stance_labels",
+          "agreement_labels", "label_overrides", "etl_runs", "rejects", "layouts", "segment_layout", "layout_clusters")
 
 
 def import_single_file(src: str | Path, db: str | Path | Location, data_path: str | None = None) -> dict[str, int]:
@@ -30,6 +30,8 @@ def import_single_file(src: str | Path, db: str | Path | Location, data_path: st
             con.execute(f"ATTACH {sql_string(src.resolve())} AS old (READ_ONLY)")
             con.execute("BEGIN")
             counts = {t: _copy(con, t) for t in TABLES}
+            if not _has_table(con, "speaker_roles"):
+                _roles_from_speakers(con)
             if _has_table(con, "embeddings"):
                 counts["embeddings"] = con.execute(
                     """INSERT INTO embedding_vectors SELECT segment_id, model, dim, vector::FLOAT[]
@@ -51,6 +53,12 @@ def _copy(con, table: str) -> int:
     if table == "settings":
         con.execute("DELETE FROM wh.main.settings WHERE key IN (SELECT key FROM old.main.settings)")
     return con.execute(f"INSERT INTO wh.main.{table} ({columns}) SELECT {columns} FROM old.main.{table} {where}").fetchone()[0]
+
+
+def _roles_from_speakers(con) -> None:
+    """A file from before roles had sources: its roles count as the alias file's (as migration 0003 has it)."""
+    con.execute("UPDATE speakers SET role = 'questioner' WHERE role = 'generic'")
+    con.execute("INSERT INTO speaker_roles SELECT speaker_id, role, 'aliases' FROM speakers WHERE role IS NOT NULL")
 
 
 def _has_table(con, table: str) -> bool:

@@ -17,18 +17,23 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse import schema, store
 from warehouse.location import Location
 
 # merged in this order (deletes first, in reverse): facts after the rows they point at
-TABLES = ("settings", "speakers", "documents", "turns", "segments", "embedding_vectors",
-          "topic_labels", "stance_labels", "agreement_labels", "etl_runs", "rejects")
+TABLES = ("settings", "speakers", "speaker_roles", "documents", "turns", "segments", "embedding_vectors",
+          "topic_labels", "stance_labels", "agreement_labels", "etl_runs", "rejects",
+          "layouts", "segment_layout", "layout_clusters")
 LABEL_TABLES = ("topic_labels", "stance_labels", "agreement_labels")
-KEYS = {"settings": "key", "speakers": "speaker_id"}  # staged rows replace warehouse rows with the same key
+LAYOUT_TABLES = ("layouts", "segment_layout", "layout_clusters")
+# staged rows replace warehouse rows with the same key
+KEYS = {"settings": "key", "speakers": "speaker_id", "speaker_roles": "speaker_id"}
 
 
 @contextlib.contextmanager
@@ -56,10 +61,17 @@ def clear(con: duckdb.DuckDBPyConnection, table: str, condition: str = "TRUE") -
     con.execute("INSERT INTO memory.main.cleared VALUES (?, ?)", [table, condition])
 
 
-def replace(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
-    """The warehouse's rows of this document are deleted when the session merges (its
-    stored vectors are kept for segments staged again)."""
-    con.execute("INSERT INTO memory.main.replaced_documents VALUES (?)", [document_id])
+def replace(con: duckdb.DuckDBPyConnection, document_ids: Iterable[str]) -> None:
+    """The warehouse's rows of these documents are deleted when the session merges (the
+    stored vectors and map coordinates of segments staged again are kept)."""
+    ids = pa.table({"document_id": pa.array(list(document_ids), pa.string())})
+    if not len(ids):
+        return
+    con.register("replaced_ids", ids)
+    try:
+        con.execute("INSERT INTO memory.main.replaced_documents SELECT document_id FROM replaced_ids")
+    finally:
+        con.unregister("replaced_ids")
 
 
 def _merge_once(con: duckdb.DuckDBPyConnection) -> None:
@@ -94,17 +106,18 @@ def _merge(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _delete_replaced(con: duckdb.DuckDBPyConnection) -> None:
-    """Rows of replaced documents; a stored vector stays if its segment is staged again."""
-    ids = [d for (d,) in con.execute("""SELECT DISTINCT document_id FROM memory.main.replaced_documents
-                                        WHERE document_id IN (SELECT document_id FROM wh.main.documents)""").fetchall()]
-    if not ids:
+    """Rows of replaced documents; a stored vector (and its place on the map) stays if its
+    segment is staged again."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE gone AS SELECT DISTINCT document_id FROM memory.main.replaced_documents
+                   WHERE document_id IN (SELECT document_id FROM wh.main.documents)""")
+    if not con.execute("SELECT count(*) FROM temp.main.gone").fetchone()[0]:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE gone AS SELECT unnest(?::VARCHAR[]) AS document_id", [ids])
     old = "SELECT segment_id FROM wh.main.segments WHERE document_id IN (SELECT document_id FROM temp.main.gone)"
     for table in LABEL_TABLES:
         con.execute(f"DELETE FROM wh.main.{table} WHERE segment_id IN ({old})")
-    con.execute(f"""DELETE FROM wh.main.embedding_vectors WHERE segment_id IN ({old})
-                    AND segment_id NOT IN (SELECT segment_id FROM memory.main.segments)""")
+    for table in ("embedding_vectors", "segment_layout"):
+        con.execute(f"""DELETE FROM wh.main.{table} WHERE segment_id IN ({old})
+                        AND segment_id NOT IN (SELECT segment_id FROM memory.main.segments)""")
     for table in ("segments", "turns", "documents"):
         con.execute(f"DELETE FROM wh.main.{table} WHERE document_id IN (SELECT document_id FROM temp.main.gone)")
 
@@ -117,4 +130,7 @@ def _new_embedding_dim(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
     model, dim = staged.get("embedding_model"), staged.get("embedding_dim")
     con.execute("DELETE FROM wh.main.embedding_vectors WHERE model <> ? OR dim <> ?", [model, int(dim)])
+    if model != schema.setting(con, "embedding_model", "wh") or dim != schema.setting(con, "embedding_dim", "wh"):
+        for table in LAYOUT_TABLES:  # fitted on the vectors just deleted: the next layout update fits anew
+            con.execute(f"DELETE FROM wh.main.{table}")
     return dim if dim != schema.setting(con, "embedding_dim", "wh") else None

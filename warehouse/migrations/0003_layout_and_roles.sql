@@ -3,9 +3,11 @@
 -- The layout is a 2-D map of the segment embeddings (UMAP, etl/layout.py): fitted on a
 -- sample, the fitted reducer is kept here so that later runs place new segments without
 -- moving old ones. Clusters of the map carry keyword labels per language (c-TF-IDF).
+-- As in 0001, keys and value domains are noted here, kept by the writers (etl/layout.py,
+-- etl/load.py through warehouse/staging.py) and verified by `stance check`.
 
 CREATE TABLE IF NOT EXISTS layouts (
-    layout_id  INTEGER PRIMARY KEY,
+    layout_id  INTEGER NOT NULL,                -- key
     model      VARCHAR NOT NULL,                -- the embedding model it was fitted on
     dim        INTEGER NOT NULL,
     method     VARCHAR NOT NULL,                -- 'umap'
@@ -16,7 +18,7 @@ CREATE TABLE IF NOT EXISTS layouts (
 );
 
 CREATE TABLE IF NOT EXISTS segment_layout (
-    segment_id VARCHAR PRIMARY KEY,
+    segment_id VARCHAR NOT NULL,                -- key; an embedded segment
     layout_id  INTEGER NOT NULL,
     x          FLOAT NOT NULL,
     y          FLOAT NOT NULL,
@@ -30,17 +32,18 @@ CREATE TABLE IF NOT EXISTS layout_clusters (
     language   VARCHAR NOT NULL,                -- keywords from this language's segments
     label      VARCHAR NOT NULL,                -- the top keywords, joined with ' · '
     keywords   VARCHAR[] NOT NULL,              -- best first
-    segments   INTEGER NOT NULL,                -- of the sample, in this language
-    PRIMARY KEY (layout_id, cluster, language)
+    segments   INTEGER NOT NULL                 -- of the sample, in this language; key: (layout_id, cluster, language)
 );
 
 -- speakers.role is the role in force (vocabulary: warehouse/roles.py); this table says
--- where it came from: 'aliases', 'label' (the transcript's label) or 'inferred'.
+-- where it came from.
 CREATE TABLE IF NOT EXISTS speaker_roles (
-    speaker_id VARCHAR PRIMARY KEY,
+    speaker_id VARCHAR NOT NULL,                -- key
     role       VARCHAR NOT NULL,
-    source     VARCHAR NOT NULL CHECK (source IN ('aliases', 'label', 'inferred'))
+    source     VARCHAR NOT NULL                 -- 'aliases' | 'label' (the transcript's label) | 'inferred'
 );
 
 UPDATE speakers SET role = 'questioner' WHERE role = 'generic';
-INSERT OR IGNORE INTO speaker_roles SELECT speaker_id, role, 'aliases' FROM speakers WHERE role IS NOT NULL;
+INSERT INTO speaker_roles
+SELECT speaker_id, role, 'aliases' FROM speakers
+WHERE role IS NOT NULL AND speaker_id NOT IN (SELECT speaker_id FROM speaker_roles);
