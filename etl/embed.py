@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from etl import packaged_models
+from etl.engines import BACKENDS
 
 log = logging.getLogger("stance.embed")
 
 DEFAULT_MODEL = packaged_models.DEFAULT
-BACKENDS = ("onnx", "sentence-transformers")
 SHORT_TOKENS = 32  # below this, int8 error may not average out (MiniLM: min cosine 0.94 on "Thank you.")
 BATCH = 32
 

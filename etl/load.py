@@ -15,28 +15,11 @@ import numpy as np
 import pyarrow as pa
 
 from etl.model import DocumentRows, Reject, Segment
-from warehouse import schema, staging
+from etl.stored import setting
+from warehouse import staging
 from warehouse.roles import ROLE_SOURCES
 
 LABEL_TABLES = ("topic_labels", "stance_labels", "agreement_labels")
-
-
-def document_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT document_id, content_hash FROM wh.main.documents").fetchall())
-
-
-def known_speakers(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [name for (name,) in con.execute("SELECT name FROM wh.main.speakers ORDER BY name").fetchall()]
-
-
-def setting(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    """A setting as this session will leave it (staged, else the warehouse's)."""
-    return schema.setting(con, key, "memory") or schema.setting(con, key, "wh")
-
-
-def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
-    """Runs are numbered in order; one run at a time (store.etl_lock) keeps the number free."""
-    return con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM wh.main.etl_runs").fetchone()[0]
 
 
 def ensure_embeddings(con: duckdb.DuckDBPyConnection, model: str, dim: int) -> None:
@@ -55,17 +38,6 @@ def registered(con: duckdb.DuckDBPyConnection, name: str, columns: dict | pa.Tab
         yield name
     finally:
         con.unregister(name)
-
-
-def document_vectors(con: duckdb.DuckDBPyConnection, document_id: str) -> tuple[dict[str, np.ndarray], str | None]:
-    """The vectors the warehouse holds for a document's segments, and the model that made them."""
-    model = schema.setting(con, "embedding_model", "wh")
-    if model is None:
-        return {}, None
-    rows = con.execute("""SELECT e.segment_id, e.vector FROM wh.main.segments s
-                          JOIN wh.main.embedding_vectors e USING (segment_id)
-                          WHERE s.document_id = ? AND e.model = ?""", [document_id, model]).fetchall()
-    return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in rows}, model
 
 
 def replace_documents(con, run_id: int, batch: list[DocumentRows], model: str) -> None:

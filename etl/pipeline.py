@@ -17,14 +17,18 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from etl import layout, load
-from etl.compute import Result
+from etl import layout, stored
 from etl.engines import EngineOptions, open_engine
 from etl.model import Reject
 from etl.plan import Planner
+from warehouse.location import sql_literal
 from warehouse.staging import staged_session
 from warehouse.store import etl_lock, location
+
+if TYPE_CHECKING:
+    from etl.compute import Result
 
 log = logging.getLogger("stance.etl")
 
@@ -89,7 +93,7 @@ def run_etl(db: str | Path, inputs: list[str], settings: Settings | None = None,
     with etl_lock(db):
         try:
             with staged_session(db, memory_limit=ETL_MEMORY_LIMIT, data_path=settings.data_path) as con, runner:
-                summary.run_id = load.next_run_id(con)
+                summary.run_id = stored.next_run_id(con)
                 behind = layout.behind(con)  # e.g. a run killed between its merge and the layout's
                 load_results(con, runner.results(Planner(con, summary, settings)), summary)
                 summary.status = "ok_with_rejects" if summary.rejects else "ok"
@@ -110,8 +114,6 @@ def load_results(con, results: Iterable[Result], summary: RunSummary) -> None:
     """The single writer: results in input order, staged a batch of documents at a time."""
     batch: list[Result] = []
     for result in results:
-        if not (batch or summary.added or summary.replaced):  # a different model or dimension starts afresh
-            load.ensure_embeddings(con, result.model, result.dim)
         batch.append(result)
         if len(batch) >= WRITE_DOCUMENTS or sum(len(r.rows.segments) for r in batch) >= WRITE_SEGMENTS:
             _write(con, batch, summary)
@@ -122,6 +124,10 @@ def load_results(con, results: Iterable[Result], summary: RunSummary) -> None:
 def _write(con, batch: list[Result], summary: RunSummary) -> None:
     if not batch:
         return
+    from etl import load  # numpy and Arrow: a run with nothing to write never imports them
+
+    if not (summary.added or summary.replaced):  # the run's first write: a different model or dimension starts afresh
+        load.ensure_embeddings(con, batch[0].model, batch[0].dim)
     load.replace_documents(con, summary.run_id, [r.rows for r in batch], batch[0].model)
     for result in batch:
         doc, n = result.rows.doc, len(result.rows.segments)
@@ -148,23 +154,27 @@ def _one_line(exc: Exception) -> str:
 
 def _finish_run(con, summary: RunSummary) -> None:
     """The run's row (merged with everything else it loaded: no run is ever seen half-done)."""
-    load.record_rejects(con, summary.run_id, summary.rejects)
-    # parameters, not Arrow: DuckDB's first Arrow scan in a process costs ~0.5 s, most of an unchanged re-run;
-    # the inputs as one joined string (a bound Python list costs ~0.5 ms per element: an inbox has many)
-    con.execute(
-        """INSERT INTO memory.main.etl_runs (run_id, started_at, ended_at, status, inputs, added, replaced, skipped,
-                                             rejected, segments, embedded, error)
-           VALUES (?, ?, ?, ?, string_split(?, chr(31)), ?, ?, ?, ?, ?, ?, ?)""",
-        [summary.run_id, summary.started_at, dt.datetime.now(), summary.status, "\x1f".join(summary.inputs),
-         summary.added,
-         summary.replaced, summary.skipped, summary.rejected, summary.segments, summary.embedded, summary.error])
+    if summary.rejects:
+        from etl import load
+
+        load.record_rejects(con, summary.run_id, summary.rejects)
+    # literals, neither Arrow nor parameters: DuckDB's first Arrow scan in a process costs ~0.5 s, its first
+    # bound parameter imports pandas (~0.5 s): either would be most of an unchanged re-run. The inputs go as
+    # one joined string (an inbox has many)
+    head = [summary.run_id, summary.started_at, dt.datetime.now(), summary.status]
+    inputs = f"string_split({sql_literal(chr(31).join(summary.inputs))}, chr(31))"
+    tail = [summary.added, summary.replaced, summary.skipped, summary.rejected, summary.segments, summary.embedded,
+            summary.error]
+    con.execute(f"""INSERT INTO memory.main.etl_runs (run_id, started_at, ended_at, status, inputs, added, replaced,
+                                                      skipped, rejected, segments, embedded, error)
+                    VALUES ({", ".join([*map(sql_literal, head), inputs, *map(sql_literal, tail)])})""")
 
 
 def _record_failure(db, summary: RunSummary, data_path: str | None) -> None:
     """A failed run loads nothing, but its row and rejects are kept for the Runs page."""
     try:
         with staged_session(db, data_path=data_path) as con:
-            summary.run_id = load.next_run_id(con)
+            summary.run_id = stored.next_run_id(con)
             summary.added = summary.replaced = summary.segments = summary.embedded = 0
             _finish_run(con, summary)
     except Exception as exc:  # the warehouse itself is unusable; the log line is all we can give

@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from etl.model import CONVERSATION, NEWS, Document, Reject, Turn
 
 MAX_LINE_BYTES = 10 * 1024 * 1024
@@ -116,6 +114,8 @@ def _encoding(data: bytes) -> str:
                 invalid += 1
     if valid or not invalid:
         return "utf-8"
+    from charset_normalizer import from_bytes  # only for a legacy file: its import costs ~50 ms
+
     guess = from_bytes(data).best()
     return guess.encoding if guess is not None else "cp1252"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from etl import load
+from etl import load, stored
 from etl.compute import reply_rows
 from etl.embed import get_embedder
 from etl.labels import Labeller
@@ -23,7 +23,7 @@ def relabel_warehouse(db: str | Path, settings) -> dict[str, int]:
     """Replace model labels (topic, stance, reply agreement); human corrections are untouched.
     The new labels are staged and replace the old ones in one transaction at the end."""
     with etl_lock(db), staging.staged_session(db) as con:
-        model = load.setting(con, "embedding_model")
+        model = stored.setting(con, "embedding_model")
         embedder = get_embedder(settings.model or model, settings.embed_backend)
         labeller = Labeller(load_taxonomy(settings.taxonomy), embedder, settings.label_models)
         staging.clear(con, "topic_labels")

@@ -31,8 +31,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from etl.embed import BACKENDS
-from etl.engines import ENGINES
+from etl.engines import BACKENDS, ENGINES
 
 
 PATH_KEYS = {"db", "data_path", "taxonomy", "aliases", "label_models"}  # `model` is a path only where one exists

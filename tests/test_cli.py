@@ -64,3 +64,23 @@ def test_inbox_moves_files_to_done_and_failed(tmp_path):
     assert [p.name for p in inbox.iterdir() if p.is_file()] == []
     again = stance("etl", "--db", str(db), "--inbox", str(inbox))  # nothing new: a usage error, not a crash
     assert again.returncode == 2
+
+
+# What an unchanged re-run must not import: each costs a scheduled job's run 0.1-3 s before it finds nothing to do.
+HEAVY = ("numpy", "pandas", "pyarrow", "scipy", "sklearn", "torch", "onnxruntime", "tokenizers", "umap", "dash", "ray",
+         "etl.compute", "etl.embed", "etl.labels", "etl.layout_fit", "etl.load")
+
+
+def test_an_unchanged_rerun_imports_neither_numpy_nor_the_models(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(news("a", "Senator Ana Lee said the border must be secured."))
+    db = tmp_path / "w.lake"
+    assert stance("etl", "--db", str(db), str(path)).returncode == 0
+    probe = (f"import atexit, sys\nheavy = {HEAVY!r}\n"
+             "atexit.register(lambda: print(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') "
+             "for h in heavy))))\nfrom stance.cli import main\nmain()\n")
+    proc = subprocess.run([sys.executable, "-c", probe, "etl", "--db", str(db), str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 unchanged" in proc.stdout
+    assert proc.stdout.splitlines()[-1] == "[]"

@@ -12,6 +12,8 @@ from importlib import resources
 
 import duckdb
 
+from warehouse.location import sql_literal
+
 MIGRATIONS = resources.files("warehouse") / "migrations"
 VIEWS = resources.files("warehouse") / "views.sql"
 SCHEMA_VERSION = max(int(p.name.split("_")[0]) for p in MIGRATIONS.iterdir() if p.name.endswith(".sql"))
@@ -85,7 +87,7 @@ def embeddings_view_sql(dim: str | int | None) -> str:
 
 def setting(con: duckdb.DuckDBPyConnection, key: str, catalog: str = "") -> str | None:
     table = f"{catalog}.main.settings" if catalog else "settings"
-    row = con.execute(f"SELECT value FROM {table} WHERE key = ?", [key]).fetchone()
+    row = con.execute(f"SELECT value FROM {table} WHERE key = {sql_literal(key)}").fetchone()  # (see sql_literal)
     return row[0] if row else None
 
 

@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from warehouse import schema, store
 from warehouse.location import Location
@@ -64,6 +63,8 @@ def clear(con: duckdb.DuckDBPyConnection, table: str, condition: str = "TRUE") -
 def replace(con: duckdb.DuckDBPyConnection, document_ids: Iterable[str]) -> None:
     """The warehouse's rows of these documents are deleted when the session merges (the
     stored vectors and map coordinates of segments staged again are kept)."""
+    import pyarrow as pa  # (and numpy) only for a run that writes
+
     ids = pa.table({"document_id": pa.array(list(document_ids), pa.string())})
     if not len(ids):
         return

@@ -10,6 +10,7 @@ import importlib.util
 from dataclasses import dataclass
 
 ENGINES = ("local", "ray")
+BACKENDS = ("onnx", "sentence-transformers")  # the embedder's (etl/embed.py), named here for cheap config checks
 INSTALL_RAY = "pip install 'stance[ray]'"
 
 

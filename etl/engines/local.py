@@ -1,13 +1,16 @@
 """The local engine (the default): each task is computed in the ETL's own process as it is read.
 
 One document at a time goes read -> compute -> load, so memory does not grow with the input.
-The models load at the first task: a run with nothing new never pays for them.
+The models, and the compute's code (numpy and up), load at the first task: a run with nothing
+new never pays for them.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from etl.compute import Models, Result, compute_document
+if TYPE_CHECKING:
+    from etl.compute import Models, Result
 
 
 class LocalEngine:
@@ -25,6 +28,8 @@ class LocalEngine:
 
     def results(self, planner) -> Iterator[Result]:
         for task in planner.tasks():
+            from etl.compute import compute_document
+
             # The planner is a lazy generator, so its resolver stands exactly where this
             # task was read: the state a Ray worker replays from `names_known`.
             speakers = planner.speakers
@@ -34,6 +39,8 @@ class LocalEngine:
     @property
     def models(self) -> Models:
         if self._models is None:
+            from etl.compute import Models
+
             self._models = Models.load(self.settings)
         return self._models
 
