@@ -250,3 +250,21 @@ def live_files(db) -> set[str]:
                                          "WHERE table_catalog = 'wh' AND table_type = 'BASE TABLE'").fetchall()]
     return {f.rsplit("/", 1)[-1] for t in tables
             for (f,) in con.execute(f"SELECT data_file FROM ducklake_list_files('wh', '{t}')").fetchall()}
+
+
+def test_the_layouts_reducer_is_not_kept_whole_in_the_catalogs_statistics(tmp_path):
+    """DuckLake keeps an inlined BLOB whole as its column's min/max statistics, which every
+    connection loads at its first query (a 38 MB reducer made them 220 MB); `layouts` writes
+    Parquet instead, whose statistics are cut short."""
+    import sqlite3
+
+    db = tmp_path / "w.lake"
+    with write_session(db) as con:
+        con.execute("INSERT INTO layouts VALUES (1, 'm', 3, 'umap', '{}', 10, TIMESTAMP '2026-01-01', ?)", [b"x" * 100_000])
+    with write_session(db):  # migrated already: nothing to redo
+        pass
+    catalog = sqlite3.connect(db / "catalog.sqlite")
+    longest = catalog.execute("SELECT max(length(min_value)) FROM ducklake_table_column_stats").fetchone()[0]
+    assert longest < 10_000
+    con = connect_read(db)
+    assert con.execute("SELECT layout_id, octet_length(reducer) FROM layouts").fetchall() == [(1, 100_000)]
