@@ -8,6 +8,9 @@ from warehouse.queries import Filters
 from warehouse.store import Reader
 
 MODES = ("meaning", "words", "both")
+# Segments with less text than this ("Well...", "Du…", ".") carry no meaning to rank by, yet a
+# sentence encoder puts them near every short query; by meaning they are left out.
+MIN_LETTERS = 12
 
 
 def run_search(reader: Reader, index: EmbeddingIndex, f: Filters, text: str, mode: str = "meaning",
@@ -23,7 +26,7 @@ def run_search(reader: Reader, index: EmbeddingIndex, f: Filters, text: str, mod
     vector = index.encode(text)
     allowed = q.matching_embedding_rows(reader, f, keyword)
     emb_rows, scores = index.top(vector, allowed, k=3 * limit)
-    return q.search_results(reader, f, emb_rows.tolist(), scores.tolist())[:limit]
+    return _meaningful(q.search_results(reader, f, emb_rows.tolist(), scores.tolist()), limit)
 
 
 def exact_search(reader: Reader, f: Filters, text: str, mode: str = "meaning", limit: int = 10) -> list[dict]:
@@ -37,4 +40,9 @@ def exact_search(reader: Reader, f: Filters, text: str, mode: str = "meaning", l
     from dashboard.embedding_index import _encode
 
     vector = _encode(q.embedding_model(reader), text)
-    return q.search(reader, f, keyword=text if mode == "both" else None, vector=vector, limit=limit)
+    hits = q.search(reader, f, keyword=text if mode == "both" else None, vector=vector, limit=3 * limit)
+    return _meaningful(hits, limit)
+
+
+def _meaningful(rows: list[dict], limit: int) -> list[dict]:
+    return [r for r in rows if sum(c.isalpha() for c in r["text"] or "") >= MIN_LETTERS][:limit]

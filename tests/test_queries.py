@@ -260,7 +260,7 @@ def test_review_queue_and_runs(reader, sql):
     assert len(q.etl_runs(reader)) == one(sql("SELECT count(*) FROM etl_runs"))
     assert len(q.rejects(reader)) == one(sql("SELECT count(*) FROM rejects"))
     assert len(q.rejects(reader, 3)) == one(sql("SELECT count(*) FROM rejects WHERE run_id = 3"))
-    assert q.embedding_model(reader) == "all-MiniLM-L6-v2"
+    assert q.embedding_model(reader) == make_warehouse.MODEL
 
 
 # --- corrections ---------------------------------------------------------------------------------------------
