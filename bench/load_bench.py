@@ -1,7 +1,7 @@
 """Many analysts at once: the real dashboard server, driven over HTTP by simulated analysts.
 
-    python bench/make_warehouse.py --segments 1000000 --out /tmp/w1m.duckdb
-    python bench/load_bench.py --db /tmp/w1m.duckdb --analysts 20 --minutes 10 --out load.json
+    python bench/make_warehouse.py --segments 1000000 --out /tmp/w1m.lake
+    python bench/load_bench.py --db /tmp/w1m.lake --analysts 20 --minutes 10 --out load.json
 
 The server is `stance dashboard` as users run it (waitress, in its own process) on a copy
 of the warehouse (the analysts' corrections are written to the copy). Each analyst is a
@@ -267,11 +267,20 @@ def world(db: Path) -> dict:
             "mid": first + (last - first) / 2 if first and last else None, "start": time.time()}
 
 
+def copy_warehouse(db: Path, copy: Path) -> None:
+    """A copy the analysts may correct: a warehouse folder is copied whole (catalog and data
+    files; the copy is independent), a single file as it is."""
+    if db.is_dir():
+        shutil.copytree(db, copy)
+    else:
+        shutil.copyfile(db, copy)
+
+
 # --- the run -----------------------------------------------------------------------------------------
 def run(db: Path, analysts: int, seconds: float, corrections: bool = True) -> dict:
     with tempfile.TemporaryDirectory(dir=db.parent) as tmp:
         copy = Path(tmp) / db.name
-        shutil.copyfile(db, copy)
+        copy_warehouse(db, copy)
         port = free_port()
         t0 = time.time()
         server = start_server(copy, port)

@@ -224,6 +224,20 @@ class EmbeddingIndex:
         (None = all; repeats and unknown rowids are ignored), best first, with their scores."""
         return self.snapshot().top(vector, allowed, k)
 
+    def vectors(self, emb_rows) -> np.ndarray | None:
+        """The vectors of these embedding rowids as the index holds them (unit length; float16
+        precision from IVF_MIN rows), or None while the index for the warehouse as it is now is
+        not loaded, or when it lacks one of them: callers then read them from the warehouse.
+        Never waits for a load."""
+        snap = self._snapshot
+        if snap is None or snap.version != q.embeddings_version(self.reader):
+            return None
+        ids = np.asarray(emb_rows, dtype=np.int64)
+        if not len(ids) or ids.min() < 0 or ids.max() >= len(snap.position):
+            return None
+        rows = snap.position[ids]
+        return None if (rows < 0).any() else snap.index.reconstruct_batch(rows)
+
     def encode(self, text: str) -> np.ndarray:
         """The query's embedding with the warehouse's model (loaded on first use)."""
         return _encode(q.embedding_model(self.reader), text)

@@ -169,6 +169,20 @@ def test_representative_quote_is_nearest_to_centroid(reader, sql):
     assert quotes[0]["segment_id"] == vectors[int(np.argmax(cos))][0]
 
 
+def test_representative_quotes_from_the_index_match_the_stored_vectors(reader, sql):
+    """The dashboard passes the in-memory index's vectors; the quotes are those of the stored ones."""
+    index = EmbeddingIndex(reader)
+    assert index.vectors([0]) is None  # not loaded yet: the caller reads the warehouse
+    index.snapshot()
+    for who in speakers_by_volume(sql)[:3]:
+        stored = q.representative_quotes(reader, EVERYONE, who, per_topic=3)
+        held = q.representative_quotes(reader, EVERYONE, who, per_topic=3, vectors=index.vectors)
+        assert [r["segment_id"] for r in held] == [r["segment_id"] for r in stored]
+        assert [r["similarity"] for r in held] == pytest.approx([r["similarity"] for r in stored], abs=1e-5)
+        assert "emb_row" not in held[0]
+    assert index.vectors([10**9]) is None  # a row it does not hold
+
+
 # --- agreement -------------------------------------------------------------------------------------------
 def test_agreement_queries(reader, sql):
     matrix = q.agreement_matrix(reader, EVERYONE, "reply", top_speakers=1000)
@@ -205,6 +219,12 @@ def test_index_search_matches_exact_duckdb_search(reader):
         fast = q.search_results(reader, f, rows.tolist(), scores.tolist())[:20]
         assert [r["segment_id"] for r in fast] == [r["segment_id"] for r in exact]
         assert [r["score"] for r in fast] == pytest.approx([r["score"] for r in exact], abs=1e-3)
+
+
+def test_search_by_meaning_among_no_matching_words_is_empty(reader):
+    from dashboard.search import run_search
+
+    assert run_search(reader, EmbeddingIndex(reader), EVERYONE, "zzqx-no-such-word", "both") == []
 
 
 @pytest.mark.parametrize("text", HOSTILE)

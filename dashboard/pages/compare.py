@@ -133,7 +133,7 @@ def quotes_view(st: AppState, f: Filters, speaker_ids: list[str], topic: str | N
     on_topic = replace(f, topics=(topic,), speakers=(), include_moderators=True)
     columns = []
     for s in speaker_ids:
-        quotes = q.representative_quotes(st.reader, on_topic, s, per_topic=QUOTES)
+        quotes = q.representative_quotes(st.reader, on_topic, s, per_topic=QUOTES, vectors=st.index.vectors)
         body = [c.quote_card(r, on_topic) for r in quotes] or [c.empty_note("Nothing on this topic.")]
         columns.append(dbc.Col([html.H4(names.get(s, s), className="h6"), *body], md=12 // min(len(speaker_ids), 4)))
     return [html.P(f"Topic: {topic}", className="text-muted small mb-2"), dbc.Row(columns)]

@@ -131,7 +131,9 @@ def partners_view(st: AppState, f: Filters, speaker_id: str | None):
 
 
 def quotes_view(st: AppState, f: Filters, speaker_id: str | None) -> list[dict]:
-    return c.grid_rows(q.representative_quotes(st.reader, f, speaker_id), f) if speaker_id else []
+    if not speaker_id:
+        return []
+    return c.grid_rows(q.representative_quotes(st.reader, f, speaker_id, vectors=st.index.vectors), f)
 
 
 def selection_view(st: AppState, f: Filters, speaker_id: str, source: str | None, click: dict | None,

@@ -64,6 +64,8 @@ def search(reader: Reader, f: Filters, keyword: str | None = None, vector: np.nd
 
 def search_results(reader: Reader, f: Filters, emb_rows: list[int], scores: list[float]) -> list[dict]:
     """Rows for hits of the in-memory index (embedding rows and scores), best first."""
+    if not len(emb_rows):
+        return []
     where, params = _where(f, alias="f")
     return _with_text(reader, _rows(reader, f"""
         WITH hits AS (SELECT unnest(string_split(?, chr(31))::BIGINT[]) AS emb_row,

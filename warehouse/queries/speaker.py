@@ -7,7 +7,7 @@ import numpy as np
 
 from warehouse.intervals import with_net_interval
 from warehouse.queries.embeddings import embedding_dim
-from warehouse.queries.facts import FACTS, _one, _rows, _with_text, facts_cursor
+from warehouse.queries.facts import _one, _rows, _with_text, facts_cursor, joined
 from warehouse.queries.filters import Filters, _check_bucket, _where
 from warehouse.store import Reader
 
@@ -36,35 +36,55 @@ def speaker_stance_over_time(reader: Reader, f: Filters, speaker_id: str, bucket
 
 
 def representative_quotes(reader: Reader, f: Filters, speaker_id: str, per_topic: int = 3,
-                          sample: int = 250) -> list[dict]:
+                          sample: int = 250, vectors=None) -> list[dict]:
     """Per topic, the speaker's statements nearest (cosine) to the centroid of their
     statements on it.
 
     Both the centroid and the candidates are a deterministic sample of up to `sample`
-    statements per topic, which keeps prolific speakers fast. The vectors are fetched once
-    (Arrow) and compared in numpy.
+    statements per topic, which keeps prolific speakers fast. `vectors(emb_rows)`, when
+    given, returns the candidates' vectors (the dashboard's in-memory index holds them all)
+    or None; else they are read from the warehouse, which at a million segments means
+    decoding every stored vector (~5 s: Parquet gives no way to read 250 rows of 1,000,000).
+    The vectors are compared in numpy.
     """
     if not embedding_dim(reader):
         return []
+    rows = _quote_candidates(reader, f, speaker_id, sample)
+    if not rows:
+        return []
+    emb_rows = [r.pop("emb_row") for r in rows]
+    found = vectors(emb_rows) if vectors is not None else None
+    found = _stored_vectors(reader, emb_rows) if found is None else found
+    return _with_text(reader, _nearest_centroid(rows, np.asarray(found, dtype=np.float64), per_topic))
+
+
+def _quote_candidates(reader: Reader, f: Filters, speaker_id: str, sample: int) -> list[dict]:
+    """The sampled statements per topic (not 'other') with their embedding row, by topic and segment."""
     where, params = _where(f)
+    return _rows(reader, f"""
+        SELECT topic, stance, confidence, published, segment_id, document_id, emb_row
+        FROM {{facts}} WHERE {where} AND speaker_id = ? AND topic <> 'other' AND emb_row IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY topic ORDER BY hash(segment_id), segment_id) <= ?
+        ORDER BY topic, segment_id""", params + [speaker_id, sample])
+
+
+def _stored_vectors(reader: Reader, emb_rows: list[int]) -> np.ndarray:
+    """The warehouse's vectors of these embedding rows, in their order (fetched once, as Arrow)."""
     cur = facts_cursor(reader)
     try:
-        got = cur.execute(f"""
-            WITH mine AS (
-                SELECT segment_id, topic, stance, confidence, published, document_id, emb_row
-                FROM {FACTS['facts']} WHERE {where} AND speaker_id = ? AND topic <> 'other' AND emb_row IS NOT NULL
-                QUALIFY row_number() OVER (PARTITION BY topic ORDER BY hash(segment_id), segment_id) <= ?
-            )
-            SELECT m.topic, m.stance, m.confidence, m.published, m.segment_id, m.document_id, e.vector
-            FROM mine m JOIN wh.main.embeddings e ON e.rowid = m.emb_row
-            ORDER BY m.topic, m.segment_id""", params + [speaker_id, sample]).to_arrow_table()
+        got = cur.execute("""SELECT rowid AS emb_row, vector FROM wh.main.embeddings
+                             WHERE rowid IN (SELECT unnest(string_split(?, chr(31))::BIGINT[]))""",
+                          [joined(emb_rows)]).to_arrow_table()
     finally:
         cur.close()
-    if not got.num_rows:
-        return []
-    vectors = got.column("vector").combine_chunks()
-    vectors = vectors.flatten().to_numpy().reshape(len(vectors), -1).astype(np.float64)
-    rows = got.drop_columns(["vector"]).to_pylist()
+    column = got.column("vector").combine_chunks()
+    stored = column.flatten().to_numpy().reshape(len(column), -1)
+    at = {int(r): i for i, r in enumerate(got.column("emb_row").to_pylist())}
+    return stored[[at[int(r)] for r in emb_rows]]
+
+
+def _nearest_centroid(rows: list[dict], vectors: np.ndarray, per_topic: int) -> list[dict]:
+    """Per topic, the `per_topic` rows whose vectors are nearest (cosine) to their topic's centroid."""
     topics = np.array([r["topic"] for r in rows])
     quotes = []
     for topic in sorted(set(topics.tolist())):
@@ -74,7 +94,7 @@ def representative_quotes(reader: Reader, f: Filters, speaker_id: str, per_topic
         similarity = np.divide(vectors[idx] @ centroid, norms, out=np.zeros(len(idx)), where=norms > 0)
         for k in sorted(range(len(idx)), key=lambda k: (-similarity[k], rows[idx[k]]["segment_id"]))[:per_topic]:
             quotes.append({**rows[idx[k]], "similarity": float(similarity[k])})
-    return _with_text(reader, quotes)
+    return quotes
 
 
 def speaker_partners(reader: Reader, f: Filters, speaker_id: str, limit: int = 20) -> list[dict]:
