@@ -55,13 +55,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "stance", "dashboard", "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
+    """`stance dashboard` on `db`, its stderr written to the file `log`.
+
+    Never a pipe that nobody reads: under load, waitress warns 'Task queue depth is N' for
+    each request queued behind its 8 busy threads (~75 bytes each), and once a pipe's 64 KB
+    are full the server's next log line blocks its event loop, inside waitress's task queue
+    lock: every request then hangs, at zero CPU and constant memory (measured: after ~536 s
+    with 20 analysts on 1,000,000 segments)."""
+    with open(log, "w") as err:  # the server has its own copy of the file descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "stance", "dashboard", "--db", str(db), "--port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.time() + 300
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stderr.read()[-2000:]}")
+            raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/", timeout=5).ok:
                 return proc
@@ -283,7 +291,8 @@ def run(db: Path, analysts: int, seconds: float, corrections: bool = True) -> di
         copy_warehouse(db, copy)
         port = free_port()
         t0 = time.time()
-        server = start_server(copy, port)
+        log = Path(tmp) / "server.log"
+        server = start_server(copy, port, log)
         base = f"http://127.0.0.1:{port}"
         try:
             cbs = Callbacks(base)
@@ -302,10 +311,19 @@ def run(db: Path, analysts: int, seconds: float, corrections: bool = True) -> di
             while any(t.is_alive() for t in threads):
                 samples.append((round(time.time() - w["start"], 1), round(rss_mb(server.pid), 1)))
                 time.sleep(5)
-            return {"corrections": corrections, **report(rec, samples, analysts, seconds, ready_s)}
+            return {"corrections": corrections, **report(rec, samples, analysts, seconds, ready_s),
+                    "server_log": server_log(log)}
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def server_log(log: Path) -> dict:
+    """What the server logged: how often a request waited for a thread, and its other last lines."""
+    lines = log.read_text(errors="replace").splitlines()
+    queued = [line for line in lines if "Task queue depth" in line]
+    return {"queue_depth_warnings": len(queued), "other_lines": len(lines) - len(queued),
+            "last_other_lines": [line for line in lines if "Task queue depth" not in line][-5:]}
 
 
 def report(rec: Recorder, samples: list[tuple[float, float]], analysts: int, seconds: float, ready_s: float) -> dict:

@@ -55,3 +55,29 @@ def test_copies_are_new_documents_with_new_segments(tmp_path):
     texts = [s.text for s in original + big]
     assert len(set(texts)) == len(texts), "no segment text repeats, so nothing can be reused"
 
+
+
+def test_load_bench_server_answers_after_logging_more_than_a_pipe_holds(dashboard_db, tmp_path):
+    """The load bench's server writes its log to a file. Its stderr used to be a pipe nobody
+    read: after 64 KB of waitress's 'Task queue depth' warnings the server's next log line
+    blocked its event loop and every request hung (20 analysts, ~536 s in)."""
+    import requests
+
+    from bench import load_bench
+
+    log, port = tmp_path / "server.log", load_bench.free_port()
+    server = load_bench.start_server(dashboard_db, port, log)
+    base = f"http://127.0.0.1:{port}"
+    unknown = {"output": "no-such.children", "outputs": {"id": "no-such", "property": "children"},
+               "inputs": [], "state": [], "changedPropIds": []}
+    try:
+        with requests.Session() as session:
+            for _ in range(5000):  # each logs the callback's error with its traceback
+                if log.stat().st_size > 80_000:  # more than a pipe holds (64 KiB)
+                    break
+                assert session.post(f"{base}/_dash-update-component", json=unknown, timeout=120).status_code == 500
+            assert log.stat().st_size > 80_000
+            assert session.get(f"{base}/", timeout=120).ok
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

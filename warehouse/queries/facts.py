@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 import weakref
 
+import duckdb
+
 from warehouse.roles import NON_PARTICIPANT_ROLES
 from warehouse.store import Reader
 
@@ -63,9 +65,18 @@ def _statement_facts_sql(cur) -> str:
 
 
 def _table_exists(cur, database: str, table: str) -> bool:
-    """A table or view (the warehouse's embeddings are a view over its stored vectors)."""
-    return bool(cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_name = ?",
-                            [database, table]).fetchone()[0])
+    """A table or view (the warehouse's embeddings are a view over its stored vectors).
+
+    Looked up by name, not in information_schema.tables: that lists every table with its
+    statistics, which a DuckLake connection reads from the catalog the first time (~13 s
+    on a loaded machine for a 100,000-segment warehouse whose column statistics take 224 MB
+    of its catalog). A reader opens a new connection for each new snapshot, and a correction
+    makes one, so every correction cost each concurrent request that much, several times."""
+    try:
+        cur.execute(f'SELECT 1 FROM "{database}".main."{table}" LIMIT 0')
+    except duckdb.CatalogException:
+        return False
+    return True
 
 
 def _materialise_facts(cur) -> None:
