@@ -24,9 +24,26 @@ BATCH = 50_000  # segments placed per transform call
 UMAP_PARAMS = {"n_neighbors": 15, "min_dist": 0.05, "metric": "cosine", "random_state": 42, "n_jobs": 1}
 
 
+def _umap():
+    """umap-learn, with numba's compiled code of its functions cached on disk. umap caches
+    few of them itself, so every fresh process compiled them again: ~45 s of a first run's
+    fit on this machine (up to 150 s when loaded), 2 s once cached."""
+    import umap  # numba compiles on first use: imported only when a layout is made
+    import umap.layouts
+    import umap.umap_
+    from numba.core.caching import NullCache
+    from numba.core.registry import CPUDispatcher
+
+    for module in (umap.umap_, umap.layouts):
+        for obj in vars(module).values():
+            if isinstance(obj, CPUDispatcher) and isinstance(obj._cache, NullCache):
+                obj.enable_caching()
+    return umap
+
+
 def fit(con, n: int) -> dict:
     """Fit the reducer and the clusters on a sample; store them and the sample's coordinates."""
-    import umap  # numba compiles on first use: imported only when a layout is made
+    umap = _umap()
 
     ids, vectors = _sample(con)
     log.info("layout: fitting UMAP on %d of %d segments", len(ids), n)
@@ -92,6 +109,7 @@ def place_new(con, current: dict) -> int:
                            ORDER BY segment_id""").to_arrow_table().column("segment_id")
     if not len(todo):
         return 0
+    _umap()  # before the reducer is unpickled, so that its transform uses the cached code
     state = current.get("state") or pickle.loads(con.execute(
         "SELECT reducer FROM wh.main.layouts WHERE layout_id = ?", [current["layout_id"]]).fetchone()[0])
     from sklearn.neighbors import KDTree
