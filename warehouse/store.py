@@ -93,16 +93,23 @@ def write_session(db: str | Path | Location, *, memory_limit: str | None = None,
     con = connect(db, memory_limit=memory_limit, data_path=data_path)
     try:
         retry_conflicts(lambda: migrate(con))
-        con.execute("BEGIN")
-        try:
+        with _in_transaction(con):
             yield con
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def _in_transaction(con: duckdb.DuckDBPyConnection):
+    """BEGIN; COMMIT when the body returns, ROLLBACK (and re-raise) when it fails."""
+    con.execute("BEGIN")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
 
 
 _writers: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -125,14 +132,8 @@ def transaction(db: str | Path | Location):
         cur = base.cursor()  # a connection of its own on the same attached warehouse: thread-safe
     try:
         cur.execute(f"USE {ALIAS}")
-        cur.execute("BEGIN")
-        try:
+        with _in_transaction(cur):
             yield cur
-            cur.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                cur.execute("ROLLBACK")
-            raise
     finally:
         cur.close()
 

@@ -7,6 +7,13 @@ from warehouse.queries.filters import Filters, _where
 from warehouse.queries.overview import speaker_topic_matrix
 from warehouse.store import Reader
 
+# per ordered pair of speakers: labels, agree / disagree counts and net agreement (GROUP BY the pair)
+PAIR_COUNTS = """SELECT speaker_id, any_value(speaker) AS speaker, target_speaker_id, any_value(target_speaker) AS target,
+               count(*) AS n, count(*) FILTER (WHERE label = 'agree') AS agree,
+               count(*) FILTER (WHERE label = 'disagree') AS disagree,
+               (count(*) FILTER (WHERE label = 'agree') - count(*) FILTER (WHERE label = 'disagree')) / count(*) AS net
+        FROM {agreements}"""
+
 
 def agreement_matrix(reader: Reader, f: Filters, kind: str = "reply", top_speakers: int = 25,
                      include: tuple[str, ...] = ()) -> list[dict]:
@@ -38,11 +45,7 @@ def agreement_pairs(reader: Reader, f: Filters, speaker_ids: list[str], kind: st
     labels, with the interval of their net agreement."""
     where, params = _where(f, "agreements")
     return with_net_interval(_rows(reader, f"""
-        SELECT speaker_id, any_value(speaker) AS speaker, target_speaker_id, any_value(target_speaker) AS target,
-               count(*) AS n, count(*) FILTER (WHERE label = 'agree') AS agree,
-               count(*) FILTER (WHERE label = 'disagree') AS disagree,
-               (count(*) FILTER (WHERE label = 'agree') - count(*) FILTER (WHERE label = 'disagree')) / count(*) AS net
-        FROM {{agreements}}
+        {PAIR_COUNTS}
         WHERE {where} AND agreement_kind = ? AND list_contains(string_split(?, chr(31)), speaker_id)
           AND list_contains(string_split(?, chr(31)), target_speaker_id)
         GROUP BY speaker_id, target_speaker_id HAVING count(*) >= ?

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from warehouse.intervals import with_net_interval, with_share_interval
+from warehouse.queries.agreement import PAIR_COUNTS
 from warehouse.queries.facts import _rows, _with_text
 from warehouse.queries.filters import Filters, _where
 from warehouse.store import Reader
@@ -52,11 +53,7 @@ def reply_pairs(reader: Reader, f: Filters, speaker_ids: list[str]) -> list[dict
     agree / disagree counts and net agreement with its interval."""
     where, params = _where(for_compare(f), "agreements")
     return with_net_interval(_rows(reader, f"""
-        SELECT speaker_id, any_value(speaker) AS speaker, target_speaker_id, any_value(target_speaker) AS target,
-               count(*) AS n, count(*) FILTER (WHERE label = 'agree') AS agree,
-               count(*) FILTER (WHERE label = 'disagree') AS disagree,
-               (count(*) FILTER (WHERE label = 'agree') - count(*) FILTER (WHERE label = 'disagree')) / count(*) AS net
-        FROM {{agreements}}
+        {PAIR_COUNTS}
         WHERE {where} AND list_contains(?::VARCHAR[], speaker_id) AND list_contains(?::VARCHAR[], target_speaker_id)
           AND speaker_id <> target_speaker_id
         GROUP BY speaker_id, target_speaker_id ORDER BY speaker, target""",
