@@ -99,6 +99,23 @@ def test_default_labeller_english_immigration_favor(labeller, embedder):
     assert all(0 <= t.score <= 1 and t.model == labeller.name for t in topics)
 
 
+def test_a_documents_labels_do_not_depend_on_what_was_labelled_before(embedder):
+    """A Ray worker labels documents in whatever order it is handed them; the local ETL in input order."""
+    immigration = segments(("We must secure the border and deport illegal immigrants", "en"))
+    mixed = segments(("Mail-in ballots were counted fairly and the result was certified.", "en"),
+                     ("The border is wide open and we need to close it now.", "en"),
+                     ("Red tape on small businesses and the energy industry must be cut.", "en"))
+
+    def scores(labeller, segs):
+        vecs = embedder.encode([s.text for s in segs])
+        return [(s.topic, s.label, s.score) for s in labeller.stances(segs, vecs, labeller.topics(segs, vecs))]
+
+    first = Labeller(load_taxonomy(), embedder)
+    after = Labeller(load_taxonomy(), embedder)
+    assert len({t for t, _, _ in scores(after, mixed)}) >= 2  # several targets embedded before the document
+    assert scores(after, immigration) == scores(first, immigration)
+
+
 def test_default_labeller_reads_arabic_with_the_model(labeller, embedder):
     segs = segments(("يجب إغلاق الحدود أمام الهجرة غير الشرعية وترحيل المخالفين", "ar"))
     vecs = embedder.encode([segs[0].text])

@@ -116,8 +116,10 @@ class Labeller:
         return [chosen[i] for i, _ in pairs]
 
     def _targets(self, targets: list[str]) -> np.ndarray:
-        new = sorted(set(targets) - set(self._target_vecs))
-        self._target_vecs.update(zip(new, self.embedder.encode(new)))
+        # One phrase per encode call: an int8 model quantises each batch on its own range, so a
+        # phrase batched with others would score a document differently by what came before it.
+        for target in sorted(set(targets) - set(self._target_vecs)):
+            self._target_vecs[target] = self.embedder.encode([target])[0]
         return np.stack([self._target_vecs[t] for t in targets]) if targets else np.zeros((0, self.embedder.dim))
 
 
