@@ -26,7 +26,8 @@ def run_search(reader: Reader, index: EmbeddingIndex, f: Filters, text: str, mod
     vector = index.encode(text)
     allowed = q.matching_embedding_rows(reader, f, keyword)
     emb_rows, scores = index.top(vector, allowed, k=3 * limit)
-    return _meaningful(q.search_results(reader, f, emb_rows.tolist(), scores.tolist()), limit)
+    return _meaningful_with_text(reader, q.search_results(reader, f, emb_rows.tolist(), scores.tolist(), text=False),
+                                 limit)
 
 
 def exact_search(reader: Reader, f: Filters, text: str, mode: str = "meaning", limit: int = 10) -> list[dict]:
@@ -42,6 +43,18 @@ def exact_search(reader: Reader, f: Filters, text: str, mode: str = "meaning", l
     vector = _encode(q.embedding_model(reader), text)
     hits = q.search(reader, f, keyword=text if mode == "both" else None, vector=vector, limit=3 * limit)
     return _meaningful(hits, limit)
+
+
+def _meaningful_with_text(reader: Reader, rows: list[dict], limit: int) -> list[dict]:
+    """The first `limit` meaningful rows, with their texts: fetched a little beyond what is still
+    missing at a time (most hits are meaningful), not for all 3 x limit candidates."""
+    kept, at = [], 0
+    while len(kept) < limit and at < len(rows):
+        chunk = rows[at:at + limit - len(kept) + 10]
+        at += len(chunk)
+        texts = q.segment_texts(reader, [r["segment_id"] for r in chunk], chars=None)
+        kept += _meaningful([{**r, "text": texts.get(r["segment_id"])} for r in chunk], limit - len(kept))
+    return kept
 
 
 def _meaningful(rows: list[dict], limit: int) -> list[dict]:

@@ -22,11 +22,13 @@ def embedding_map(points: list[dict], cluster_names: dict[int, str], color: str 
     if not points:
         return empty("No statements on the map match these filters.", "Map of statements by meaning")
     groups = _map_groups(points, cluster_names, color)
+    speakers = {s: esc(s or "narration") for s in {p["speaker"] for p in points}}
+    clusters = {k: esc(cluster_names.get(k, "no cluster")) for k in {p["cluster"] for p in points}}
     traces = [{
         "type": "scattergl", "mode": "markers", "name": name, "x": [p["x"] for p in pts], "y": [p["y"] for p in pts],
         "marker": {"color": col, "size": 5, "opacity": 0.75},
-        "customdata": [[p["segment_id"], esc(p["speaker"] or "narration"), esc(short(p.get("text"), 140)),
-                        p["stance"], p["cluster"], esc(cluster_names.get(p["cluster"], "no cluster"))] for p in pts],
+        "customdata": [[p["segment_id"], speakers[p["speaker"]], esc(short(p.get("text"), 140)),
+                        p["stance"], p["cluster"], clusters[p["cluster"]]] for p in pts],
         "hovertemplate": "<b>%{customdata[1]}</b> · %{customdata[3]}<br>%{customdata[2]}"
                          "<br><i>cluster: %{customdata[5]}</i><extra></extra>",
     } for name, col, pts in groups]
@@ -49,16 +51,19 @@ def _view(values: list[float]) -> list[float]:
 
 def _map_groups(points: list[dict], cluster_names: dict[int, str], color: str) -> list[tuple[str, str, list]]:
     """(legend name, colour, points) per trace."""
+    by = {"stance": "stance", "topic": "topic"}.get(color, "cluster")
+    members: dict = {}
+    for p in points:
+        members.setdefault(p[by], []).append(p)
     if color == "stance":
-        return [(label, STANCE_COLORS[label], [p for p in points if p["stance"] == label]) for label in STANCE_COLORS]
+        return [(label, STANCE_COLORS[label], members.get(label, [])) for label in STANCE_COLORS]
     if color == "topic":
-        colors = topic_colors(p["topic"] for p in points)
-        return [(esc(t), colors[t], [p for p in points if p["topic"] == t])
-                for t in sorted(colors, key=lambda t: (t == "other", t)) if any(p["topic"] == t for p in points)]
-    order = sorted(cluster_names)
-    groups = [(esc(cluster_names[k] or f"cluster {k}"), CLUSTER_PALETTE[i % len(CLUSTER_PALETTE)],
-               [p for p in points if p["cluster"] == k]) for i, k in enumerate(order)]
-    return [("no cluster", "#CCCCCC", [p for p in points if p["cluster"] is None])] + groups
+        colors = topic_colors(members)
+        return [(esc(t), colors[t], members[t]) for t in sorted(colors, key=lambda t: (t == "other", t))
+                if t in members]
+    groups = [(esc(cluster_names[k] or f"cluster {k}"), CLUSTER_PALETTE[i % len(CLUSTER_PALETTE)], members.get(k, []))
+              for i, k in enumerate(sorted(cluster_names))]
+    return [("no cluster", "#CCCCCC", members.get(None, []))] + groups
 
 
 def _cluster_annotations(points: list[dict], cluster_names: dict[int, str]) -> list[dict]:

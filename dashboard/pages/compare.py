@@ -118,23 +118,28 @@ def charts_view(st: AppState, f: Filters, speaker_ids: list[str]):
     if len(speaker_ids) < 2:
         blank = figures.empty("Pick at least two speakers to compare.")
         return blank, blank
-    rows = q.topics_by_speaker(st.reader, f, speaker_ids)
+    rows = _topics(st, f, speaker_ids)
     names = st.speaker_names()
     return figures.compare_stance(rows, speaker_ids, names), figures.compare_attention(rows, speaker_ids, names)
+
+
+def _topics(st: AppState, f: Filters, speaker_ids: list[str]) -> list[dict]:
+    """Stance and attention per speaker and topic: the charts and the quotes' topic both need them."""
+    return st.memo("compare-topics", (f, tuple(speaker_ids)), lambda: q.topics_by_speaker(st.reader, f, speaker_ids))
 
 
 def quotes_view(st: AppState, f: Filters, speaker_ids: list[str], topic: str | None):
     if len(speaker_ids) < 2:
         return None
-    topic = chosen_topic(q.topics_by_speaker(st.reader, f, speaker_ids), speaker_ids, topic)
+    topic = chosen_topic(_topics(st, f, speaker_ids), speaker_ids, topic)
     if not topic:
         return c.empty_note("They share no topic under these filters.")
     names = st.speaker_names()
     on_topic = replace(f, topics=(topic,), speakers=(), include_moderators=True)
     columns = []
+    quotes_of = q.quotes_by_speaker(st.reader, on_topic, speaker_ids, per_topic=QUOTES, vectors=st.index.vectors)
     for s in speaker_ids:
-        quotes = q.representative_quotes(st.reader, on_topic, s, per_topic=QUOTES, vectors=st.index.vectors)
-        body = [c.quote_card(r, on_topic) for r in quotes] or [c.empty_note("Nothing on this topic.")]
+        body = [c.quote_card(r, on_topic) for r in quotes_of[s]] or [c.empty_note("Nothing on this topic.")]
         columns.append(dbc.Col([html.H4(names.get(s, s), className="h6"), *body], md=12 // min(len(speaker_ids), 4)))
     return [html.P(f"Topic: {topic}", className="text-muted small mb-2"), dbc.Row(columns)]
 

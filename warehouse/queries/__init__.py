@@ -21,18 +21,20 @@ from warehouse.queries.overview import speaker_topic_matrix, summary, top_speake
 from warehouse.queries.review import current_label, overrides, record_override, review_queue
 from warehouse.queries.runs import etl_runs, rejects
 from warehouse.queries.search import SEARCH_COLUMNS, matching_embedding_rows, search, search_results
-from warehouse.queries.speaker import (representative_quotes, speaker_info, speaker_partners,
+from warehouse.queries.speaker import (quotes_by_speaker, representative_quotes, speaker_info, speaker_partners,
                                        speaker_stance_over_time, speaker_vs_others)
 from warehouse.queries.statements import (STATEMENT_COLUMNS, count_statements, segment_texts, statements,
                                           statements_by_id)
 
 __all__ = [
-    "AGREEMENT_LABELS", "BUCKETS", "FACTS", "facts_version", "KINDS", "OVERRIDE_TASKS", "SEARCH_COLUMNS", "STANCES",
-    "STATEMENT_COLUMNS", "Filters", "agreement_matrix", "agreement_pairs", "agreement_statements",
-    "contested_statements", "replies_among", "reply_pairs", "stance_target", "topics_by_speaker", "count_statements", "current_label", "document", "document_segments", "embedding_batches",
-    "embedding_dim", "embedding_model", "embeddings_version", "etl_runs", "filter_options", "find_documents",
-    "cluster_labels", "cluster_table", "has_layout", "map_sample", "matching_embedding_rows", "overrides", "record_override", "rejects", "representative_quotes",
-    "review_queue", "search", "search_results", "segment_position", "segment_texts", "speaker_info",
-    "speaker_partners", "speaker_stance_over_time", "speaker_topic_matrix", "speaker_vs_others", "stance_profiles", "statements", "statements_by_id", "summary",
-    "top_speakers_by_topic", "topic_share", "warm_up",
+    "AGREEMENT_LABELS", "BUCKETS", "FACTS", "Filters", "KINDS", "OVERRIDE_TASKS", "SEARCH_COLUMNS", "STANCES",
+    "STATEMENT_COLUMNS", "agreement_matrix", "agreement_pairs", "agreement_statements", "cluster_labels",
+    "cluster_table", "contested_statements", "count_statements", "current_label", "document",
+    "document_segments", "embedding_batches", "embedding_dim", "embedding_model", "embeddings_version",
+    "etl_runs", "facts_version", "filter_options", "find_documents", "has_layout", "map_sample",
+    "matching_embedding_rows", "overrides", "quotes_by_speaker", "record_override", "rejects", "replies_among",
+    "reply_pairs", "representative_quotes", "review_queue", "search", "search_results", "segment_position",
+    "segment_texts", "speaker_info", "speaker_partners", "speaker_stance_over_time", "speaker_topic_matrix",
+    "speaker_vs_others", "stance_profiles", "stance_target", "statements", "statements_by_id", "summary",
+    "top_speakers_by_topic", "topic_share", "topics_by_speaker", "warm_up",
 ]

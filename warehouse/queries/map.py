@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from warehouse.intervals import with_net_interval
+from warehouse.queries.embeddings import per_snapshot
 from warehouse.queries.facts import _rows, _table_exists
 from warehouse.queries.filters import Filters, _where
 from warehouse.store import Reader
@@ -21,6 +22,7 @@ def map_sample(reader: Reader, f: Filters, limit: int = 20000) -> list[dict]:
         ORDER BY sample_key, segment_id LIMIT ?""", params + [2 * limit, limit])
 
 
+@per_snapshot
 def has_layout(reader: Reader) -> bool:
     """Whether the warehouse has a map layout (made by the ETL from MIN_FIT segments on)."""
     cur = reader.cursor()
@@ -32,6 +34,7 @@ def has_layout(reader: Reader) -> bool:
         cur.close()
 
 
+@per_snapshot
 def cluster_labels(reader: Reader) -> dict[int, dict[str, dict]]:
     """cluster -> language -> {label, keywords, segments} of the current layout."""
     if not has_layout(reader):

@@ -62,16 +62,20 @@ def search(reader: Reader, f: Filters, keyword: str | None = None, vector: np.nd
         ORDER BY h.score DESC NULLS LAST, f.published DESC, f.segment_id""", pre + params + [limit] + params_f))
 
 
-def search_results(reader: Reader, f: Filters, emb_rows: list[int], scores: list[float]) -> list[dict]:
-    """Rows for hits of the in-memory index (embedding rows and scores), best first."""
+def search_results(reader: Reader, f: Filters, emb_rows: list[int], scores: list[float],
+                   text: bool = True) -> list[dict]:
+    """Rows for hits of the in-memory index (embedding rows and scores), best first; with
+    their texts unless `text` is false."""
     if not len(emb_rows):
         return []
     where, params = _where(f, alias="f")
-    return _with_text(reader, _rows(reader, f"""
+    rows = _rows(reader, f"""
         WITH hits AS (SELECT unnest(string_split(?, chr(31))::BIGINT[]) AS emb_row,
                            unnest(string_split(?, chr(31))::DOUBLE[]) AS score)
         SELECT {SEARCH_COLUMNS}, h.score
         FROM hits h JOIN {{facts}} f USING (emb_row)
         WHERE {where}
         QUALIFY row_number() OVER (PARTITION BY f.segment_id ORDER BY f.topic_score DESC, f.topic) = 1
-        ORDER BY h.score DESC, f.segment_id""", [joined(int(x) for x in emb_rows), joined(repr(float(x)) for x in scores)] + params))
+        ORDER BY h.score DESC, f.segment_id""",
+        [joined(int(x) for x in emb_rows), joined(repr(float(x)) for x in scores)] + params)
+    return _with_text(reader, rows) if text else rows

@@ -47,15 +47,24 @@ def representative_quotes(reader: Reader, f: Filters, speaker_id: str, per_topic
     decoding every stored vector (~5 s: Parquet gives no way to read 250 rows of 1,000,000).
     The vectors are compared in numpy.
     """
+    return quotes_by_speaker(reader, f, [speaker_id], per_topic, sample, vectors)[speaker_id]
+
+
+def quotes_by_speaker(reader: Reader, f: Filters, speaker_ids: list[str], per_topic: int = 3,
+                      sample: int = 250, vectors=None) -> dict[str, list[dict]]:
+    """representative_quotes of several speakers, their texts fetched in one query."""
+    quotes: dict[str, list[dict]] = {s: [] for s in speaker_ids}
     if not embedding_dim(reader):
-        return []
-    rows = _quote_candidates(reader, f, speaker_id, sample)
-    if not rows:
-        return []
-    emb_rows = [r.pop("emb_row") for r in rows]
-    found = vectors(emb_rows) if vectors is not None else None
-    found = _stored_vectors(reader, emb_rows) if found is None else found
-    return _with_text(reader, _nearest_centroid(rows, np.asarray(found, dtype=np.float64), per_topic))
+        return quotes
+    for speaker_id in speaker_ids:
+        rows = _quote_candidates(reader, f, speaker_id, sample)
+        if rows:
+            emb_rows = [r.pop("emb_row") for r in rows]
+            found = vectors(emb_rows) if vectors is not None else None
+            found = _stored_vectors(reader, emb_rows) if found is None else found
+            quotes[speaker_id] = _nearest_centroid(rows, np.asarray(found, dtype=np.float64), per_topic)
+    _with_text(reader, [r for rows in quotes.values() for r in rows])  # adds each row's text in place
+    return quotes
 
 
 def _quote_candidates(reader: Reader, f: Filters, speaker_id: str, sample: int) -> list[dict]:

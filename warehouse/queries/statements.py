@@ -47,6 +47,6 @@ def statements_by_id(reader: Reader, segment_ids: list[str]) -> list[dict]:
         ORDER BY published DESC, segment_id, topic""", [joined(segment_ids)]))
 
 
-def segment_texts(reader: Reader, segment_ids: list[str], chars: int = 200) -> dict[str, str]:
-    """The first `chars` characters of each segment's text."""
+def segment_texts(reader: Reader, segment_ids: list[str], chars: int | None = 200) -> dict[str, str]:
+    """The first `chars` characters of each segment's text (all of it for None)."""
     return _texts(reader, list(segment_ids), chars)
