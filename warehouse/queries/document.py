@@ -9,8 +9,8 @@ def document(reader: Reader, document_id: str) -> dict | None:
     """A document's metadata and its number of segments."""
     return _one(reader, """
         SELECT document_id, kind, title, outlet, url, published, language, source_file, format,
-               (SELECT count(*) FROM wh.main.segments s WHERE s.document_id = d.document_id) AS segments
-        FROM wh.main.documents d WHERE document_id = ?""", [document_id])
+               (SELECT count(*) FROM wh.main.segments WHERE document_id = $doc) AS segments
+        FROM wh.main.documents WHERE document_id = $doc""", {"doc": document_id})
 
 
 def segment_position(reader: Reader, document_id: str, segment_id: str) -> int | None:
@@ -38,7 +38,7 @@ def document_segments(reader: Reader, document_id: str, offset: int = 0, limit: 
             SELECT segment_id, list(topic ORDER BY topic_score DESC, topic) AS topics,
                    arg_max(topic, topic_score) AS topic, arg_max(stance, topic_score) AS stance,
                    arg_max(confidence, topic_score) AS confidence
-            FROM {facts} WHERE document_id = ? GROUP BY segment_id
+            FROM {facts} WHERE document_id = $doc GROUP BY segment_id
         )
         SELECT s.segment_id, s.seq, s.turn_index, s.speaker_id, sp.name AS speaker, sp.role AS speaker_role,
                t.speaker_label, s.text, coalesce(s.language, d.language) AS language, s.reply_to,
@@ -48,8 +48,9 @@ def document_segments(reader: Reader, document_id: str, offset: int = 0, limit: 
         JOIN wh.main.documents d USING (document_id)
         LEFT JOIN wh.main.turns t USING (document_id, turn_index)
         LEFT JOIN wh.main.speakers sp ON sp.speaker_id = s.speaker_id
-        LEFT JOIN wh.main.segments r ON r.segment_id = s.reply_to
+        LEFT JOIN (SELECT segment_id, speaker_id FROM wh.main.segments WHERE document_id = $doc) r
+               ON r.segment_id = s.reply_to  -- a reply answers a segment of its own document
         LEFT JOIN wh.main.speakers rsp ON rsp.speaker_id = r.speaker_id
         LEFT JOIN labels l ON l.segment_id = s.segment_id
-        WHERE s.document_id = ?
-        ORDER BY s.seq LIMIT ? OFFSET ?""", [document_id, document_id, limit, offset])
+        WHERE s.document_id = $doc
+        ORDER BY s.seq LIMIT $limit OFFSET $offset""", {"doc": document_id, "limit": limit, "offset": offset})

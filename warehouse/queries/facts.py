@@ -148,7 +148,7 @@ def facts_version(reader: Reader) -> tuple | None:
     return served(reader)[1]
 
 
-def _rows(reader: Reader, sql: str, params: list | None = None) -> list[dict]:
+def _rows(reader: Reader, sql: str, params: list | dict | None = None) -> list[dict]:
     """Run `sql` ({facts} / {agreements} name the fact tables) and return dicts."""
     cur = facts_cursor(reader)
     try:
@@ -159,7 +159,7 @@ def _rows(reader: Reader, sql: str, params: list | None = None) -> list[dict]:
         cur.close()
 
 
-def _one(reader: Reader, sql: str, params: list | None = None) -> dict | None:
+def _one(reader: Reader, sql: str, params: list | dict | None = None) -> dict | None:
     rows = _rows(reader, sql, params)
     return rows[0] if rows else None
 
