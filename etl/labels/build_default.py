@@ -1,6 +1,6 @@
 """Rebuild the default label models shipped in etl/labels/default/, and measure them.
 
-    python -m etl.labels.build_default [--corpora ../shared/corpora]
+    python -m etl.labels.build_default [--corpora ../shared/corpora] [--cache /tmp/stance-cache]
 
 Training data: the project's written CSVs (etl/labels/training_data/<task>/) and the annotated
 transcripts (etl/labels/annotations/, with the text read from the corpora): the shipped models learn
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from etl.embed import get_embedder
 from etl.labels.annotated import HELD_OUT, build_rows, write_csvs
+from etl.labels.features import CachedEmbedder
 from etl.labels.training import DEFAULT_CONFIG, DEFAULT_DIR, DEFAULT_EMBEDDER, MODELS, evaluate, project_csvs, train
 
 QUALITY = DEFAULT_DIR / "quality.json"
@@ -26,9 +27,12 @@ UNSEEN = "two 2024 presidential debates, never trained on"
 SHARED_CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
 
 
-def build(corpora: Path, out_dir: Path = DEFAULT_DIR) -> dict:
-    """Train the shipped models into out_dir and return their measured quality."""
+def build(corpora: Path, out_dir: Path = DEFAULT_DIR, cache: Path | None = None) -> dict:
+    """Train the shipped models into out_dir and return their measured quality. With `cache`, each
+    text's vector is kept there and reused by the next build (and by bench/labels_bench.py)."""
     embedder = get_embedder(DEFAULT_EMBEDDER)
+    if cache is not None:
+        embedder = CachedEmbedder(embedder, cache)
     with tempfile.TemporaryDirectory(prefix="stance-build-") as tmp:
         tmp = Path(tmp)
         csvs = {split: write_csvs(build_rows(corpora, split), tmp, prefix=f"{split}-")
@@ -61,10 +65,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m etl.labels.build_default")
     parser.add_argument("--corpora", type=Path, default=SHARED_CORPORA,
                         help="the folder with the annotated transcripts (default: ../shared/corpora)")
+    parser.add_argument("--cache", type=Path, help="keep the texts' vectors here, for the next build")
     args = parser.parse_args(argv)
     if not args.corpora.is_dir():
         raise SystemExit(f"{args.corpora}: no such folder; the annotated transcripts are read from it")
-    print(json.dumps(build(args.corpora), indent=2))
+    print(json.dumps(build(args.corpora, cache=args.cache), indent=2))
 
 
 if __name__ == "__main__":
