@@ -41,6 +41,11 @@ ETL_MEMORY_LIMIT = "256MB"
 """DuckDB's memory in a run. The run's staging tables spill to a temporary folder beyond it,
 so the ETL's peak memory does not grow with its input; the warehouse has no indexes that
 must fit in memory, so it does not grow with the warehouse either."""
+LAYOUT_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory when the run's new segments are placed on the map: reading even one stored
+vector decodes its Parquet column chunk, ~190 MB for a row group of 122,880 384-d vectors, which
+256 MB cannot hold at a million segments (every run then failed to place its segments and tried
+again, ~4 s, at the next)."""
 
 
 @dataclass
@@ -142,7 +147,7 @@ def _update_layout(db) -> None:
     """The map's layout after the run has merged. Its failure does not undo the run: the
     next run (or `stance layout`) places what this one could not."""
     try:
-        log.info(layout.update_warehouse(db, memory_limit=ETL_MEMORY_LIMIT).line())
+        log.info(layout.update_warehouse(db, memory_limit=LAYOUT_MEMORY_LIMIT).line())
     except Exception as exc:
         log.error("layout not updated: %s", _one_line(exc))
 

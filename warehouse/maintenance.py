@@ -97,4 +97,11 @@ def disk_usage(db: str | Path | Location) -> int:
     """Bytes on disk of a warehouse folder (catalog and all data files, live or not)."""
     loc = location(db)
     root = loc.folder if loc.folder is not None else loc.catalog_file.parent
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(root) for f in files)
+    return sum(_size(os.path.join(d, f)) for d, _, files in os.walk(root) for f in files)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:  # a SQLite -wal or -shm file removed as a connection closed
+        return 0
