@@ -37,15 +37,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_RUNNING = 0, 1, 2, 3, 75
 # the lot, so many small documents cost it little more than a few large ones (docs/scaling.md).
 WRITE_SEGMENTS, WRITE_DOCUMENTS = 2000, 500
 
-ETL_MEMORY_LIMIT = "256MB"
-"""DuckDB's memory in a run. The run's staging tables spill to a temporary folder beyond it,
-so the ETL's peak memory does not grow with its input; the warehouse has no indexes that
-must fit in memory, so it does not grow with the warehouse either."""
-LAYOUT_MEMORY_LIMIT = "1GB"
-"""DuckDB's memory when the run's new segments are placed on the map: reading even one stored
-vector decodes its Parquet column chunk, ~190 MB for a row group of 122,880 384-d vectors, which
-256 MB cannot hold at a million segments (every run then failed to place its segments and tried
-again, ~4 s, at the next)."""
+ETL_MEMORY_LIMIT = "1GB"
+"""DuckDB's memory in a run (its writes, and the map's placement after it). The run's staging
+tables spill to a temporary folder beyond it, so the ETL's peak memory does not grow with its
+input; the warehouse has no indexes that must fit in memory, so it does not grow with the
+warehouse either. It must hold one Parquet column chunk of stored vectors, which reading even
+one vector decodes (~190 MB for a row group of 122,880 384-d vectors): at 256 MB, replacing a
+document or placing new segments on the map failed at a million segments."""
 
 
 @dataclass
@@ -147,7 +145,7 @@ def _update_layout(db) -> None:
     """The map's layout after the run has merged. Its failure does not undo the run: the
     next run (or `stance layout`) places what this one could not."""
     try:
-        log.info(layout.update_warehouse(db, memory_limit=LAYOUT_MEMORY_LIMIT).line())
+        log.info(layout.update_warehouse(db, memory_limit=ETL_MEMORY_LIMIT).line())
     except Exception as exc:
         log.error("layout not updated: %s", _one_line(exc))
 
