@@ -309,6 +309,62 @@ def test_record_override_wins_and_reader_follows(db, tmp_path):
     assert one(connect(db, read_only=True).execute("SELECT max(override_id) FROM label_overrides").fetchall()) == last_id
 
 
+def _fact_tables(con) -> tuple[list, list]:
+    return tuple(sorted(con.execute(f"SELECT * FROM memory.main.{t}").fetchall(), key=repr)
+                 for t in ("statement_facts", "agreement_facts"))
+
+
+def test_fact_tables_patched_after_corrections_equal_a_full_build(db, tmp_path, caplog):
+    """After corrections only, the corrected segments' rows are made anew in the fact tables
+    being served (a full build costs seconds at a million segments): the result is the full
+    build's, row for row; a row whose topic stays keeps its place; any other write makes a
+    full build."""
+    from warehouse.queries.facts import _corrected_since, _materialise_facts, facts_cursor
+    from warehouse.store import connect_read, write_session
+
+    copy = tmp_path / "facts.lake"
+    shutil.copytree(db, copy)
+    reader = Reader(copy)
+    q.warm_up(reader)
+    since = reader.snapshot()
+    position = "SELECT rowid FROM memory.main.statement_facts WHERE segment_id = ? AND topic = ?"
+    queue = q.review_queue(reader, EVERYONE, 50)
+    stance = queue[0]
+    topics = next(r for r in queue if r["segment_id"] != stance["segment_id"])
+    reply = one(connect(copy, read_only=True).execute(
+        "SELECT segment_id FROM agreements WHERE kind = 'reply' AND label <> 'disagree' LIMIT 1").fetchall())
+    cur = facts_cursor(reader)
+    before = cur.execute(position, [stance["segment_id"], stance["topic"]]).fetchall()
+    cur.close()
+    q.record_override(copy, "stance", stance["segment_id"], stance["topic"],
+                      "favor" if stance["stance"] != "favor" else "against", "tester")
+    q.record_override(copy, "topic", topics["segment_id"], None, "elections|regulation", "tester")
+    q.record_override(copy, "agreement", reply, None, "disagree", "tester")
+    with caplog.at_level("INFO", logger="stance.queries"):
+        q.warm_up(reader)
+    assert "patched for 3 corrected segment(s)" in caplog.text
+    assert [o["task"] for o in q.overrides(reader, 3)] == ["agreement", "topic", "stance"]
+    cur = facts_cursor(reader)
+    patched = _fact_tables(cur)
+    moved = cur.execute(position, [stance["segment_id"], stance["topic"]]).fetchall()
+    cur.close()
+    full = connect_read(copy)
+    _materialise_facts(full)
+    assert patched == _fact_tables(full) and moved == before
+    assert {r[0] for r in full.execute("SELECT topic FROM memory.main.statement_facts WHERE segment_id = ?",
+                                       [topics["segment_id"]]).fetchall()} == {"elections", "regulation"}
+    assert one(full.execute("SELECT label FROM memory.main.agreement_facts WHERE segment_id = ?",
+                            [reply]).fetchall()) == "disagree"
+    assert _corrected_since(full, since) == {"facts": sorted([stance["segment_id"], topics["segment_id"]]),
+                                             "agreements": [reply]}
+    full.close()
+    with write_session(copy) as con:
+        con.execute("UPDATE speakers SET role = 'moderator' WHERE speaker_id = ?", [stance["speaker_id"]])
+    later = connect_read(copy)
+    assert _corrected_since(later, since) is None
+    later.close()
+
+
 def test_table_exists_finds_tables_and_views_by_name():
     """Looked up by name (information_schema reads every DuckLake table's statistics: ~13 s
     for each new snapshot's connection on a loaded machine)."""

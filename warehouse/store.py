@@ -93,14 +93,14 @@ def write_session(db: str | Path | Location, *, memory_limit: str | None = None,
     con = connect(db, memory_limit=memory_limit, data_path=data_path)
     try:
         retry_conflicts(lambda: migrate(con))
-        with _in_transaction(con):
+        with in_transaction(con):
             yield con
     finally:
         con.close()
 
 
 @contextlib.contextmanager
-def _in_transaction(con: duckdb.DuckDBPyConnection):
+def in_transaction(con: duckdb.DuckDBPyConnection):
     """BEGIN; COMMIT when the body returns, ROLLBACK (and re-raise) when it fails."""
     con.execute("BEGIN")
     try:
@@ -132,7 +132,7 @@ def transaction(db: str | Path | Location):
         cur = base.cursor()  # a connection of its own on the same attached warehouse: thread-safe
     try:
         cur.execute(f"USE {ALIAS}")
-        with _in_transaction(cur):
+        with in_transaction(cur):
             yield cur
     finally:
         cur.close()
@@ -211,10 +211,11 @@ class Reader:
         self._probed = (float("-inf"), None)
         self.probe_every = 0.05 if self.location.catalog_kind == "sqlite" else 1.0
 
-    def snapshot(self) -> int | None:
-        """The latest snapshot (the one the next cursor will read)."""
+    def snapshot(self, fresh: bool = False) -> int | None:
+        """The latest snapshot (the one the next cursor will read); `fresh` reads it now,
+        even within `probe_every` of the last read."""
         at, value = self._probed
-        if time.monotonic() - at > self.probe_every:
+        if fresh or time.monotonic() - at > self.probe_every:
             with self._lock:
                 if self._probe is None:
                     self._probe = connect(self.location, read_only=True)

@@ -4,21 +4,25 @@ Speed: the documented views join and aggregate whole label tables on every use
 (~0.7 s at a million segments), so the first query on a warehouse snapshot copies
 them, once, into compact tables in the reader's private in-memory catalog
 (`memory.main.statement_facts`, `memory.main.agreement_facts`; ~2 s at a million
-segments) and the aggregates run there. A reader moves to a new snapshot after an ETL
-run or a correction, and the copies are made again: by the first query that notices,
-while concurrent queries are answered from the previous snapshot (`served`), so that a
-correction costs one request ~2 s rather than everyone's.
+segments) and the aggregates run there. After an ETL run the copies are made again from
+the new snapshot, by the first query that notices, while concurrent queries are answered
+from the previous one (`served`). After corrections only, the corrected segments' rows are
+replaced in the tables being served, in one transaction (~0.5 s at a million segments).
 Segment texts are fetched for the few rows shown, never for whole aggregates.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 
 import duckdb
 
 from warehouse.roles import NON_PARTICIPANT_ROLES
-from warehouse.store import Reader
+from warehouse.location import sql_string
+from warehouse.store import Reader, in_transaction
+
+log = logging.getLogger("stance.queries")
 
 # The views reduced to the columns the dashboard filters and aggregates on. emb_row is
 # the row of the segment's embedding (its rowid), which the in-memory index is keyed by;
@@ -32,8 +36,8 @@ STATEMENT_FACTS_SQL = """
            st.speaker, st.speaker_role, NOT coalesce(list_contains({roles}, st.speaker_role), false) AS participant,
            st.seq, st.topic, st.topic_score, st.stance, st.stance_score AS confidence, st.stance_source,
            {emb_row} AS emb_row, {layout} hash(st.segment_id) AS sample_key
-    FROM wh.main.statements st {emb_join} {layout_join}
-    ORDER BY sample_key, st.segment_id, st.topic"""
+    FROM wh.main.statements st {emb_join} {layout_join}"""
+FACTS_ORDER = {"facts": "ORDER BY sample_key, segment_id, topic", "agreements": ""}
 EMB_JOIN = """LEFT JOIN (SELECT segment_id, min(rowid) AS emb_row FROM wh.main.embeddings GROUP BY segment_id) e
               ON e.segment_id = st.segment_id"""
 LAYOUT_JOIN = "LEFT JOIN wh.main.segment_layout sl ON sl.segment_id = st.segment_id"
@@ -53,6 +57,10 @@ AGREEMENT_FACTS_SQL = f"""
 
 
 FACTS = {"facts": "memory.main.statement_facts", "agreements": "memory.main.agreement_facts"}
+# What a DuckLake snapshot that only inserted corrections records (inlined or in a file), and
+# the most corrected segments patched into the previous fact tables rather than built anew.
+CORRECTION_CHANGES = {"inlined_insert", "tables_inserted_into"}
+PATCH_LIMIT = 10_000
 
 
 def _statement_facts_sql(cur) -> str:
@@ -82,8 +90,66 @@ def _table_exists(cur, database: str, table: str) -> bool:
 def _materialise_facts(cur) -> None:
     """Copy the views into the fact tables of this cursor's snapshot (once per snapshot)."""
     if not _table_exists(cur, "memory", "statement_facts"):
-        cur.execute(f"CREATE OR REPLACE TABLE {FACTS['agreements']} AS {AGREEMENT_FACTS_SQL}")
-        cur.execute(f"CREATE TABLE {FACTS['facts']} AS {_statement_facts_sql(cur)}")
+        for name, sql in (("agreements", AGREEMENT_FACTS_SQL), ("facts", _statement_facts_sql(cur))):
+            cur.execute(f"CREATE OR REPLACE TABLE {FACTS[name]} AS {sql} {FACTS_ORDER[name]}")
+
+
+def _corrected_since(cur, since: int | None) -> dict[str, list[str]] | None:
+    """The segments whose statements ('facts') or replies ('agreements') were corrected after
+    snapshot `since`, up to the cursor's; None unless corrections are all that changed."""
+    now = cur.execute("FROM ducklake_current_snapshot('wh')").fetchone()[0]
+    if since is None or now is None or now <= since:
+        return None
+    table = cur.execute("SELECT table_id FROM ducklake_table_info('wh') "
+                        "WHERE table_name = 'label_overrides'").fetchone()
+    allowed = {str(table[0]), "main.label_overrides"} if table else set()
+    for (changes,) in cur.execute(f"SELECT changes FROM wh.snapshots() "
+                                  f"WHERE snapshot_id > {int(since)} AND snapshot_id <= {int(now)}").fetchall():
+        if set(changes) - CORRECTION_CHANGES or not set().union(*changes.values()) <= allowed:
+            return None
+    rows = cur.execute(f"SELECT DISTINCT task, segment_id FROM wh.table_changes('label_overrides', "
+                       f"{int(since) + 1}, {int(now)})").fetchall()
+    if len(rows) > PATCH_LIMIT:
+        return None
+    return {"facts": sorted({s for task, s in rows if task != "agreement"}),
+            "agreements": sorted({s for task, s in rows if task == "agreement"})}
+
+
+def _patch(state: _Served, cur, corrected: dict[str, list[str]]) -> None:
+    """Bring the served fact tables up to the cursor's snapshot, where it differs from theirs
+    by corrections only: the corrected segments' rows, made anew from the views on `cur`,
+    replace theirs in one transaction (concurrent queries see the tables before or after)."""
+    fresh = {}
+    for name, sql in (("agreements", AGREEMENT_FACTS_SQL), ("facts", _statement_facts_sql(cur))):
+        if corrected[name]:  # literal ids: a bound list is not pushed into the views' scans (2x slower)
+            ids = ", ".join(map(sql_string, corrected[name]))
+            fresh[name] = cur.execute(f"SELECT * FROM ({sql}) WHERE segment_id IN ({ids})").to_arrow_table()
+    with state.ready:  # cursors of one connection are made one at a time
+        con = state.con.cursor()
+    try:
+        with in_transaction(con):
+            for name, rows in fresh.items():
+                con.register("fresh", rows)
+                _replace_rows(con, FACTS[name], rows.column_names, name == "facts")
+                con.unregister("fresh")
+    finally:
+        con.close()
+
+
+def _replace_rows(con, table: str, columns: list[str], keep_order: bool) -> None:
+    """Replace the rows of the segments in `fresh` with fresh's. With `keep_order`, a row whose
+    (segment, topic) stays is updated where it is (the map samples rows in stored order); a
+    segment's new topics are added at the end."""
+    if not keep_order:
+        con.execute(f"DELETE FROM {table} WHERE segment_id IN (SELECT segment_id FROM fresh)")
+        con.execute(f"INSERT INTO {table} SELECT * FROM fresh")
+        return
+    same = "t.segment_id = n.segment_id AND t.topic = n.topic"
+    values = ", ".join(f"{c} = n.{c}" for c in columns if c not in ("segment_id", "topic"))
+    con.execute(f"UPDATE {table} t SET {values} FROM fresh n WHERE {same}")
+    con.execute(f"""DELETE FROM {table} t WHERE segment_id IN (SELECT segment_id FROM fresh)
+                    AND NOT EXISTS (SELECT 1 FROM fresh n WHERE {same})""")
+    con.execute(f"INSERT INTO {table} SELECT * FROM fresh n WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})")
 
 
 class _Served:
@@ -91,8 +157,8 @@ class _Served:
 
     def __init__(self):
         self.ready = threading.Condition()
-        self.con = None  # a connection of that snapshot
-        self.version = None  # its snapshot (Reader.snapshot)
+        self.con = None  # a connection with the fact tables
+        self.version = None  # the snapshot they hold (their connection's, or a later one that added corrections only)
         self.building = False
 
 
@@ -124,14 +190,23 @@ def served(reader: Reader, wait: bool = False) -> tuple[object, tuple | None]:
             state.ready.wait()
     try:
         cur = reader.cursor()
-        _materialise_facts(cur)
+        corrected = _corrected_since(cur, state.version) if state.con is not None else None
+        log.info("fact tables %s", "built from the views" if corrected is None else
+                 f"patched for {sum(map(len, corrected.values()))} corrected segment(s)")
+        if corrected is None:
+            _materialise_facts(cur)
+            con = cur
+        else:
+            _patch(state, cur, corrected)
+            cur.close()
+            con = state.con
         with state.ready:
-            state.con, state.version = cur, current
+            state.con, state.version = con, current
     finally:
         with state.ready:
             state.building = False
             state.ready.notify_all()
-    return cur, current
+    return con, current
 
 
 def facts_cursor(reader: Reader):
@@ -211,4 +286,5 @@ def _top_facts(columns: str, where: str, order: str) -> str:
 def warm_up(reader: Reader) -> None:
     """Build the fact tables of the warehouse as it is now, waiting for a build in progress
     (the dashboard calls this at start-up, and after a correction so that its author sees it)."""
+    reader.snapshot(fresh=True)
     served(reader, wait=True)

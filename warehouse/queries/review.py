@@ -16,10 +16,12 @@ def review_queue(reader: Reader, f: Filters, limit: int = 100) -> list[dict]:
 
 
 def overrides(reader: Reader, limit: int = 200) -> list[dict]:
-    """Corrections, latest first."""
-    return _rows(reader, """
+    """Corrections, latest first (from the latest snapshot: the fact tables' connection may
+    be older by the corrections patched into them)."""
+    cols, rows = reader.query("""
         SELECT override_id, task, segment_id, topic, old_label, new_label, author, created_at, note
         FROM wh.main.label_overrides ORDER BY override_id DESC LIMIT ?""", [limit])
+    return [dict(zip(cols, row)) for row in rows]
 
 
 def current_label(con, task: str, segment_id: str, topic: str | None) -> str | None:
