@@ -144,6 +144,28 @@ def test_killed_writer_leaves_the_warehouse_intact(tmp_path):
     assert setting(db, "n") == [("after",)]
 
 
+def test_a_first_run_killed_between_migrations_leaves_a_warehouse_that_passes_check(tmp_path):
+    """Each migration commits on its own: a first run killed after the first one leaves an older
+    schema (no tables of the later ones, no views). Nothing is lost, `stance check` finds it
+    sound (it crashed on the missing tables), and the next run brings it up to date."""
+    from warehouse.check import check_warehouse
+    from warehouse.schema import MIGRATIONS
+
+    db = tmp_path / "w.lake"
+    con = connect(db)
+    con.execute("CREATE TABLE schema_migrations (version INTEGER NOT NULL, name VARCHAR, applied_at TIMESTAMP)")
+    con.execute(sorted(MIGRATIONS.glob("0*.sql"))[0].read_text(encoding="utf-8"))
+    con.execute("INSERT INTO schema_migrations VALUES (1, 'initial', NULL)")
+    con.close()
+    assert check_warehouse(db) == []
+    with write_session(db) as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
+    assert check_warehouse(db) == []
+    bare = tmp_path / "bare.lake"
+    connect(bare).close()  # killed before its first migration committed
+    assert check_warehouse(bare) == []
+
+
 def test_a_correction_committed_while_a_run_is_staged_survives_its_merge(tmp_path):
     db = tmp_path / "w.lake"
     with write_session(db) as con:

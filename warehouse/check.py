@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from warehouse.store import SCHEMA_VERSION, connect_read, location
 
+VIEWS = ("statements", "agreements")
 CHECKS = {
     "segments without a document":
         "SELECT count(*) FROM segments s ANTI JOIN documents d USING (document_id)",
@@ -91,18 +94,41 @@ def check_warehouse(db: str | Path) -> list[str]:
     except Exception as exc:
         return [f"{db}: cannot open ({exc})"]
     try:
-        version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
-        problems = [] if version == SCHEMA_VERSION else [f"schema version {version}, expected {SCHEMA_VERSION}"]
+        version = _schema_version(con)
+        if version is not None and version > SCHEMA_VERSION:
+            return [f"{db}: schema version {version} is newer than this stance's ({SCHEMA_VERSION}): upgrade stance"]
         has_embeddings = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'embeddings'").fetchone()[0]
+        problems = []
         for name, sql in CHECKS.items():
             if "embeddings" in sql and not has_embeddings:
                 continue
-            n = con.execute(sql).fetchone()[0]
+            n = _count(con, sql, version)
             if n:
                 problems.append(f"{n} {name}")
-        for view in ("statements", "agreements"):
-            con.execute(f"SELECT count(*) FROM {view}").fetchone()
+        for view in VIEWS:  # they run (a view that no longer binds raises here)
+            _count(con, f"SELECT count(*) FROM {view}", version)
         return problems
     finally:
         con.close()
+
+
+def _count(con, sql: str, version: int | None) -> int | None:
+    """The count `sql` gives; None where it needs a table or view of a later migration than
+    the warehouse's, which the next run makes."""
+    try:
+        return con.execute(sql).fetchone()[0]
+    except duckdb.CatalogException:
+        if version == SCHEMA_VERSION:
+            raise
+        return None
+
+
+def _schema_version(con) -> int | None:
+    """The warehouse's schema version; None before its first migration committed. A run killed
+    between two migrations (each its own transaction) leaves an older version, which is sound:
+    the next run brings it up to date."""
+    try:
+        return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    except duckdb.CatalogException:
+        return None
