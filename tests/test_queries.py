@@ -156,6 +156,21 @@ def test_speaker_queries(reader, sql):
                                           WHERE speaker_id = ? AND target_speaker_id = ?""", who, p["other_id"])[0]
 
 
+def test_speaker_against_everyone_else_per_topic(reader, sql):
+    who = speakers_by_volume(sql)[1]
+    f = Filters(include_moderators=True, speakers=(who,))  # the speaker filter does not narrow "everyone else"
+    rows = q.speaker_vs_others(reader, f, who)
+    expected = sql("""SELECT topic, count(*) FILTER (WHERE speaker_id = $1),
+                             count(*) FILTER (WHERE speaker_id = $1 AND stance = 'favor'),
+                             count(*) FILTER (WHERE speaker_id <> $1),
+                             count(*) FILTER (WHERE speaker_id <> $1 AND stance = 'against')
+                      FROM statements WHERE speaker_id IS NOT NULL AND topic <> 'other'
+                      GROUP BY topic HAVING count(*) FILTER (WHERE speaker_id = $1) > 0""", who)
+    assert sorted((r["topic"], r["n"], r["favor"], r["others_n"], r["others_against"]) for r in rows) == sorted(expected)
+    assert [r["n"] for r in rows] == sorted((r["n"] for r in rows), reverse=True)
+    assert all(r["others"]["n"] == r["others_n"] and r["net_low"] <= r["net"] <= r["net_high"] for r in rows)
+
+
 def test_representative_quote_is_nearest_to_centroid(reader, sql):
     """With a sample covering all statements, the top quote maximises cosine to the mean vector."""
     who = speakers_by_volume(sql)[3]

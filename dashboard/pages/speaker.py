@@ -66,8 +66,19 @@ def own_filters(st: AppState, f: Filters, speaker_id: str | None) -> Filters:
     return f if is_participant(role) else replace(f, include_moderators=True)
 
 
+def _info(st: AppState, speaker_id: str | None) -> dict | None:
+    """speaker_info, which the header and both time views need."""
+    return st.memo("speaker-info", speaker_id, lambda: q.speaker_info(st.reader, speaker_id)) if speaker_id else None
+
+
+def _series(st: AppState, f: Filters, speaker_id: str, bucket: str) -> list[dict]:
+    """Stance over time, which the chart and the topic table both need."""
+    return st.memo("speaker-series", (f, speaker_id, bucket),
+                   lambda: q.speaker_stance_over_time(st.reader, f, speaker_id, bucket))
+
+
 def header_view(st: AppState, speaker_id: str | None):
-    info = q.speaker_info(st.reader, speaker_id) if speaker_id else None
+    info = _info(st, speaker_id)
     if not info:
         return c.empty_note("Pick a speaker.")
     span = f"{info['first']} – {info['last']}" if info["first"] else "no dated statements"
@@ -78,7 +89,7 @@ def header_view(st: AppState, speaker_id: str | None):
 
 def bucket_of(st: AppState, f: Filters, speaker_id: str | None, choice: str | None) -> str:
     """The chosen bucket, or the one that fits the speaker's dated statements under the filters."""
-    info = q.speaker_info(st.reader, speaker_id) if speaker_id else None
+    info = _info(st, speaker_id)
     first, last = (info["first"], info["last"]) if info else (None, None)
     return bucket_for(choice, max(filter(None, [f.start, first]), default=None),
                       min(filter(None, [f.end, last]), default=None))
@@ -89,7 +100,7 @@ def stance_view(st: AppState, f: Filters, speaker_id: str | None, choice: str | 
         return figures.empty("Pick a speaker.")
     name = st.speaker_names().get(speaker_id, speaker_id)
     b = bucket_of(st, f, speaker_id, choice)
-    return figures.speaker_stance_lines(q.speaker_stance_over_time(st.reader, f, speaker_id, b), name, b)
+    return figures.speaker_stance_lines(_series(st, f, speaker_id, b), name, b)
 
 
 def topics_view(st: AppState, f: Filters, speaker_id: str | None) -> list[dict]:
@@ -98,9 +109,11 @@ def topics_view(st: AppState, f: Filters, speaker_id: str | None) -> list[dict]:
     if not speaker_id:
         return []
     b = bucket_of(st, f, speaker_id, None)
-    series = q.speaker_stance_over_time(st.reader, f, speaker_id, b)
+    series = _series(st, f, speaker_id, b)
+    everyone = replace(f, speakers=())  # the same totals for every speaker's page
+    totals = st.memo("topic-totals", everyone, lambda: q.topic_totals(st.reader, everyone))
     rows = []
-    for r in q.speaker_vs_others(st.reader, f, speaker_id):
+    for r in q.speaker_vs_others(st.reader, f, speaker_id, totals):
         others = r["others"]
         versus = "no one else spoke on it" if not others else (
             ("more in favor" if r["net"] > others["net"] else "more against") + ": differs"

@@ -22,7 +22,7 @@ from warehouse.queries.review import current_label, overrides, record_override, 
 from warehouse.queries.runs import etl_runs, rejects
 from warehouse.queries.search import SEARCH_COLUMNS, matching_embedding_rows, search, search_results
 from warehouse.queries.speaker import (quotes_by_speaker, representative_quotes, speaker_info, speaker_partners,
-                                       speaker_stance_over_time, speaker_vs_others)
+                                       speaker_stance_over_time, speaker_vs_others, topic_totals)
 from warehouse.queries.statements import (STATEMENT_COLUMNS, count_statements, segment_texts, statements,
                                           statements_by_id)
 
@@ -36,5 +36,5 @@ __all__ = [
     "reply_pairs", "representative_quotes", "review_queue", "search", "search_results", "segment_position",
     "segment_texts", "speaker_info", "speaker_partners", "speaker_stance_over_time", "speaker_topic_matrix",
     "speaker_vs_others", "stance_profiles", "stance_target", "statements", "statements_by_id", "summary",
-    "top_speakers_by_topic", "topic_share", "topics_by_speaker", "warm_up",
+    "top_speakers_by_topic", "topic_share", "topic_totals", "topics_by_speaker", "warm_up",
 ]

@@ -56,25 +56,28 @@ def quotes_by_speaker(reader: Reader, f: Filters, speaker_ids: list[str], per_to
     quotes: dict[str, list[dict]] = {s: [] for s in speaker_ids}
     if not embedding_dim(reader):
         return quotes
-    for speaker_id in speaker_ids:
-        rows = _quote_candidates(reader, f, speaker_id, sample)
-        if rows:
-            emb_rows = [r.pop("emb_row") for r in rows]
-            found = vectors(emb_rows) if vectors is not None else None
-            found = _stored_vectors(reader, emb_rows) if found is None else found
-            quotes[speaker_id] = _nearest_centroid(rows, np.asarray(found, dtype=np.float64), per_topic)
+    candidates: dict[str, list[dict]] = {}
+    for r in _quote_candidates(reader, f, speaker_ids, sample):
+        candidates.setdefault(r.pop("speaker_id"), []).append(r)
+    for speaker_id, rows in candidates.items():
+        emb_rows = [r.pop("emb_row") for r in rows]
+        found = vectors(emb_rows) if vectors is not None else None
+        found = _stored_vectors(reader, emb_rows) if found is None else found
+        quotes[speaker_id] = _nearest_centroid(rows, np.asarray(found, dtype=np.float64), per_topic)
     _with_text(reader, [r for rows in quotes.values() for r in rows])  # adds each row's text in place
     return quotes
 
 
-def _quote_candidates(reader: Reader, f: Filters, speaker_id: str, sample: int) -> list[dict]:
-    """The sampled statements per topic (not 'other') with their embedding row, by topic and segment."""
+def _quote_candidates(reader: Reader, f: Filters, speaker_ids: list[str], sample: int) -> list[dict]:
+    """The sampled statements per speaker and topic (not 'other') with their embedding row, by
+    speaker, topic and segment (one scan for all the speakers)."""
     where, params = _where(f)
     return _rows(reader, f"""
-        SELECT topic, stance, confidence, published, segment_id, document_id, emb_row
-        FROM {{facts}} WHERE {where} AND speaker_id = ? AND topic <> 'other' AND emb_row IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY topic ORDER BY hash(segment_id), segment_id) <= ?
-        ORDER BY topic, segment_id""", params + [speaker_id, sample])
+        SELECT speaker_id, topic, stance, confidence, published, segment_id, document_id, emb_row
+        FROM {{facts}} WHERE {where} AND list_contains(?::VARCHAR[], speaker_id) AND topic <> 'other'
+          AND emb_row IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY speaker_id, topic ORDER BY hash(segment_id), segment_id) <= ?
+        ORDER BY speaker_id, topic, segment_id""", params + [list(speaker_ids), sample])
 
 
 def _stored_vectors(reader: Reader, emb_rows: list[int]) -> np.ndarray:
@@ -118,23 +121,33 @@ def speaker_partners(reader: Reader, f: Filters, speaker_id: str, limit: int = 2
         GROUP BY target_speaker_id ORDER BY n DESC, other_id LIMIT ?""", params + [speaker_id, limit])
 
 
-def speaker_vs_others(reader: Reader, f: Filters, speaker_id: str) -> list[dict]:
-    """Per topic the speaker spoke on under the filters: their n, favor, against, net (with
-    interval), and the same for everyone else (others_n, others_favor, ..., others_net_low)."""
+def topic_totals(reader: Reader, f: Filters) -> dict[str, dict]:
+    """Per topic (not 'other'): everyone's n, favor and against under the filters (the speaker
+    filter aside): what `speaker_vs_others` compares one speaker with, the same for them all."""
     where, params = _where(replace(f, speakers=()))
     rows = _rows(reader, f"""
-        SELECT topic, count(*) FILTER (WHERE speaker_id = ?) AS n,
-               count(*) FILTER (WHERE speaker_id = ? AND stance = 'favor') AS favor,
-               count(*) FILTER (WHERE speaker_id = ? AND stance = 'against') AS against,
-               count(*) FILTER (WHERE speaker_id <> ?) AS others_n,
-               count(*) FILTER (WHERE speaker_id <> ? AND stance = 'favor') AS others_favor,
-               count(*) FILTER (WHERE speaker_id <> ? AND stance = 'against') AS others_against
-        FROM {{facts}} WHERE {where} AND speaker_id IS NOT NULL AND topic <> 'other'
-        GROUP BY topic HAVING count(*) FILTER (WHERE speaker_id = ?) > 0
-        ORDER BY n DESC, topic""", [speaker_id] * 6 + params + [speaker_id])
+        SELECT topic, count(*) AS n, count(*) FILTER (WHERE stance = 'favor') AS favor,
+               count(*) FILTER (WHERE stance = 'against') AS against
+        FROM {{facts}} WHERE {where} AND speaker_id IS NOT NULL AND topic <> 'other' GROUP BY topic""", params)
+    return {r.pop("topic"): r for r in rows}
+
+
+def speaker_vs_others(reader: Reader, f: Filters, speaker_id: str, totals: dict | None = None) -> list[dict]:
+    """Per topic the speaker spoke on under the filters: their n, favor, against, net (with
+    interval), and the same for everyone else (others_n, others_favor, ..., others_net_low).
+    `totals` is `topic_totals(reader, f)`, given where it is at hand."""
+    totals = topic_totals(reader, f) if totals is None else totals
+    where, params = _where(replace(f, speakers=()))
+    rows = _rows(reader, f"""
+        SELECT topic, count(*) AS n, count(*) FILTER (WHERE stance = 'favor') AS favor,
+               count(*) FILTER (WHERE stance = 'against') AS against
+        FROM {{facts}} WHERE {where} AND speaker_id = ? AND topic <> 'other'
+        GROUP BY topic ORDER BY n DESC, topic""", params + [speaker_id])
     for r in rows:
         r["net"] = (r["favor"] - r["against"]) / r["n"]
-        others = {"n": r["others_n"], "favor": r["others_favor"], "against": r["others_against"]}
+        everyone = totals.get(r["topic"], {"n": 0, "favor": 0, "against": 0})
+        others = {k: max(everyone[k] - r[k], 0) for k in ("n", "favor", "against")}  # (totals of a moment before)
+        r.update({f"others_{k}": v for k, v in others.items()})
         others["net"] = (others["favor"] - others["against"]) / others["n"] if others["n"] else None
         r["others"] = with_net_interval([others])[0] if others["n"] else None
     return with_net_interval(rows)
