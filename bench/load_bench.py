@@ -15,13 +15,16 @@ a time (as Dash's renderer does), built from the server's own /_dash-dependencie
 Reported: per callback, calls, errors and p50 / p95 / max latency; the server's resident
 memory every 5 s, and its growth over the run (the slope of a straight line through the
 samples of the second half, MB per minute, and the last sample against the first of the
-second half). Targets: no errors, p95 <= 500 ms for every callback, memory flat.
+second half); the CPU time the server and the simulated analysts used, against what the
+machine had (they share it here, as a newsroom's browsers would not). Targets: no errors,
+p95 <= 500 ms for every callback, memory flat.
 Not a test: it prints numbers and writes them as JSON.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import socket
@@ -78,6 +81,12 @@ def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
         time.sleep(1)
     proc.kill()
     raise RuntimeError("the server did not answer within 300 s")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -306,12 +315,15 @@ def run(db: Path, analysts: int, seconds: float, corrections: bool = True) -> di
             until = w["start"] + seconds
             crowd = [Analyst(i, base, cbs, w, rec, until, corrections) for i in range(analysts)]
             threads = [threading.Thread(target=a.run, name=f"analyst-{i}") for i, a in enumerate(crowd)]
+            cpu = (cpu_s(server.pid), time.process_time())
             for t in threads:
                 t.start()
             while any(t.is_alive() for t in threads):
                 samples.append((round(time.time() - w["start"], 1), round(rss_mb(server.pid), 1)))
                 time.sleep(5)
+            used = {"server": cpu_s(server.pid) - cpu[0], "analysts (this process)": time.process_time() - cpu[1]}
             return {"corrections": corrections, **report(rec, samples, analysts, seconds, ready_s),
+                    "cpu_s": {k: round(v, 1) for k, v in {**used, "available": seconds * os.cpu_count()}.items()},
                     "server_log": server_log(log)}
         finally:
             server.terminate()
