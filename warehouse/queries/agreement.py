@@ -67,7 +67,7 @@ def agreement_statements(reader: Reader, f: Filters, *, speaker_id: str | None =
         SELECT segment_id, target_segment_id, document_id, published, agreement_kind, speaker_id, speaker,
                target_speaker_id, target_speaker, label, confidence
         FROM {{agreements}} WHERE {where} ORDER BY published DESC, segment_id LIMIT ?""", params + [limit])
-    return _with_text(reader, _with_text(reader, rows), key="target_segment_id", column="target_text")
+    return _with_text(reader, rows, also=("target_segment_id", "target_text"))
 
 
 def stance_profiles(reader: Reader, f: Filters, top_speakers: int = 40, min_statements: int = 20,

@@ -45,7 +45,7 @@ def replies_among(reader: Reader, f: Filters, speaker_ids: list[str], limit: int
         WHERE {where} AND list_contains(?::VARCHAR[], speaker_id) AND list_contains(?::VARCHAR[], target_speaker_id)
           AND speaker_id <> target_speaker_id
         ORDER BY published DESC NULLS LAST, segment_id LIMIT ?""", params + [list(speaker_ids)] * 2 + [limit])
-    return _with_text(reader, _with_text(reader, rows), key="target_segment_id", column="target_text")
+    return _with_text(reader, rows, also=("target_segment_id", "target_text"))
 
 
 def reply_pairs(reader: Reader, f: Filters, speaker_ids: list[str]) -> list[dict]:

@@ -265,11 +265,15 @@ def _texts(reader: Reader, ids: list[str], chars: int | None = None) -> dict[str
     return {r["segment_id"]: r["text"] for r in rows}
 
 
-def _with_text(reader: Reader, rows: list[dict], key: str = "segment_id", column: str = "text") -> list[dict]:
-    """Add each row's segment text (fetched for these rows only)."""
-    texts = _texts(reader, sorted({r[key] for r in rows if r.get(key)}))
+def _with_text(reader: Reader, rows: list[dict], key: str = "segment_id", column: str = "text",
+               also: tuple[str, str] | None = None) -> list[dict]:
+    """Add each row's segment text (fetched for these rows only); `also` = (key, column) adds a
+    second one, such as a reply's target, in the same fetch."""
+    pairs = [(key, column), *([also] if also else [])]
+    texts = _texts(reader, sorted({r[k] for r in rows for k, _ in pairs if r.get(k)}))
     for r in rows:
-        r[column] = texts.get(r.get(key))
+        for k, c in pairs:
+            r[c] = texts.get(r.get(k))
     return rows
 
 
