@@ -242,6 +242,17 @@ def test_search_by_meaning_among_no_matching_words_is_empty(reader):
     assert run_search(reader, EmbeddingIndex(reader), EVERYONE, "zzqx-no-such-word", "both") == []
 
 
+def test_segment_texts_few_by_stored_row_and_many_by_id(reader, sql):
+    """A few texts are read by their rows' numbers (one of its row groups each), many by id."""
+    from warehouse.queries.facts import FEW_TEXTS
+
+    ids = [r[0] for r in sql(f"SELECT segment_id FROM segments ORDER BY hash(segment_id) LIMIT {FEW_TEXTS + 5}")]
+    texts = dict(sql("SELECT segment_id, text FROM segments"))
+    for some in (ids[:7], ids):
+        assert q.segment_texts(reader, some + ["no-such-segment"], chars=None) == {i: texts[i] for i in some}
+    assert q.segment_texts(reader, ids[:3], chars=5) == {i: texts[i][:5] for i in ids[:3]}
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_strings_stay_parameters(reader, text):
     pwn = Path("/tmp/pwn.csv")
@@ -255,6 +266,7 @@ def test_hostile_strings_stay_parameters(reader, text):
     assert q.speaker_info(reader, text) is None
     assert q.speaker_stance_over_time(reader, f, text) == []
     assert q.agreement_statements(reader, f, speaker_id=text) == []
+    assert q.segment_texts(reader, [text]) == {}  # (few ids travel as literals)
     assert pwn.exists() == existed, "a search string must never reach the SQL text"
 
 

@@ -56,7 +56,9 @@ AGREEMENT_FACTS_SQL = f"""
     LEFT JOIN wh.main.speakers tsp ON tsp.speaker_id = a.target_speaker_id"""
 
 
-FACTS = {"facts": "memory.main.statement_facts", "agreements": "memory.main.agreement_facts"}
+FACTS = {"facts": "memory.main.statement_facts", "agreements": "memory.main.agreement_facts",
+         "segment_rows": "memory.main.segment_rows"}  # segment_id -> its row in wh.main.segments
+FEW_TEXTS = 500
 # What a DuckLake snapshot that only inserted corrections records (inlined or in a file), and
 # the most corrected segments patched into the previous fact tables rather than built anew.
 CORRECTION_CHANGES = {"inlined_insert", "tables_inserted_into"}
@@ -90,6 +92,8 @@ def _table_exists(cur, database: str, table: str) -> bool:
 def _materialise_facts(cur) -> None:
     """Copy the views into the fact tables of this cursor's snapshot (once per snapshot)."""
     if not _table_exists(cur, "memory", "statement_facts"):
+        cur.execute(f"CREATE OR REPLACE TABLE {FACTS['segment_rows']} AS "
+                    "SELECT segment_id, rowid AS seg_row FROM wh.main.segments")
         for name, sql in (("agreements", AGREEMENT_FACTS_SQL), ("facts", _statement_facts_sql(cur))):
             cur.execute(f"CREATE OR REPLACE TABLE {FACTS[name]} AS {sql} {FACTS_ORDER[name]}")
 
@@ -259,10 +263,24 @@ def _ids_filter(column: str, ids: list[str]) -> str:
 
 
 def _texts(reader: Reader, ids: list[str], chars: int | None = None) -> dict[str, str]:
+    """The texts of these segments. A few are read by their stored rows' numbers, as literals
+    (looked up in `segment_rows`): DuckLake then reads only the row groups that hold them (~10
+    ms at a million segments, where a filter on the ids decodes every stored id, ~25 ms)."""
+    if not ids:
+        return {}
     text = "text" if chars is None else f"left(text, {int(chars)})"
-    sql = f"SELECT segment_id, {text} AS text FROM wh.main.segments WHERE {_ids_filter('segment_id', ids)}"
-    rows = _rows(reader, sql, [joined(ids)]) if ids else []
-    return {r["segment_id"]: r["text"] for r in rows}
+    if len(ids) > FEW_TEXTS:
+        sql = f"SELECT segment_id, {text} AS text FROM wh.main.segments WHERE {_ids_filter('segment_id', ids)}"
+        return {r["segment_id"]: r["text"] for r in _rows(reader, sql, [joined(ids)])}
+    cur = facts_cursor(reader)  # (not _rows: the ids are literals, which str.format must not see)
+    try:
+        found = cur.execute(f"SELECT seg_row FROM {FACTS['segment_rows']} "
+                            f"WHERE segment_id IN ({', '.join(map(sql_string, ids))})").fetchall()
+        rows = ", ".join(str(int(r)) for (r,) in found)
+        return dict(cur.execute(f"SELECT segment_id, {text} FROM wh.main.segments WHERE rowid IN ({rows})")
+                    .fetchall()) if found else {}
+    finally:
+        cur.close()
 
 
 def _with_text(reader: Reader, rows: list[dict], key: str = "segment_id", column: str = "text",
