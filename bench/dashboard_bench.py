@@ -167,7 +167,7 @@ def write_costs(db: Path) -> list[tuple[str, float]]:
         row = q.review_queue(st.reader, Filters(), 1)[0]
         write = timed(lambda: q.record_override(copy, "stance", row["segment_id"], row["topic"], "favor", "bench"))
         rebuild = timed(lambda: q.summary(st.reader, Filters()))
-        return [("correction (record_override)", write), ("first query after it (facts rebuilt)", rebuild)]
+        return [("correction (record_override)", write), ("first query after it (facts patched)", rebuild)]
 
 
 def measure(db: Path, repeat: int = 20, only: str | None = None) -> dict:
